@@ -1,0 +1,337 @@
+//! The dictionary as the site sees it: metrics and events with safe page names, the facets
+//! they are grouped by, and the relations between them (metric ⇄ event).
+
+use crate::definition::{Definition, Event, Metric, MetricEvent};
+use std::collections::{BTreeMap, HashMap};
+
+/// Everything the renderers, search and exports read. Built once per build, never mutated.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Sorted by key path.
+    pub metrics: Vec<Metric>,
+    /// Sorted by id (action, or category/action for legacy events).
+    pub events: Vec<Event>,
+    /// Page name of each metric (same index as `metrics`).
+    pub metric_slugs: Vec<String>,
+    pub event_slugs: Vec<String>,
+    /// For each metric, its `events:` entries and the matching event indices.
+    pub metric_events: Vec<Vec<(MetricEvent, Vec<usize>)>>,
+    /// For each event, the metrics that count it.
+    pub event_metrics: Vec<Vec<usize>>,
+    pub facets: Vec<Facet>,
+}
+
+/// Which kind of definition a facet groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Metric,
+    Event,
+}
+
+/// A dimension definitions are grouped and filtered by (data category, tier, group, …).
+#[derive(Debug, Clone)]
+pub struct Facet {
+    /// URL query parameter (`category`, `tier`, …).
+    pub param: &'static str,
+    pub label: &'static str,
+    /// Which tables the parameter filters.
+    pub kinds: &'static [Kind],
+    /// Browse pages at `/<path>/<value>/`, when the facet has them.
+    pub path: Option<&'static str>,
+    pub values: BTreeMap<String, FacetValue>,
+}
+
+/// The definitions carrying one value of a facet.
+#[derive(Debug, Clone, Default)]
+pub struct FacetValue {
+    pub metrics: Vec<usize>,
+    pub events: Vec<usize>,
+    /// Safe page name for browse pages.
+    pub slug: String,
+}
+
+impl Catalog {
+    pub fn facet(&self, param: &str) -> Option<&Facet> {
+        self.facets.iter().find(|f| f.param == param)
+    }
+
+    /// Facets that filter the given table.
+    pub fn facets_for(&self, kind: Kind) -> impl Iterator<Item = &Facet> {
+        self.facets.iter().filter(move |f| f.kinds.contains(&kind))
+    }
+}
+
+/// Values of a metric for a metrics-table facet.
+pub fn metric_facet_values(m: &Metric, param: &str) -> Vec<String> {
+    match param {
+        "category" => vec![m.data_category.clone()],
+        "tier" => m.tiers.clone(),
+        "status" => vec![m.status.clone()],
+        "group" => m.group.iter().cloned().collect(),
+        "data_source" => m.data_source.iter().cloned().collect(),
+        "time_frame" => m.time_frames.clone(),
+        "milestone" => m.milestone.iter().cloned().collect(),
+        "pi" => m.performance_indicators.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Values of an event for an events-table facet.
+pub fn event_facet_values(e: &Event, param: &str) -> Vec<String> {
+    match param {
+        "category" => {
+            let c = e.display_category();
+            if c.is_empty() {
+                Vec::new()
+            } else {
+                vec![c]
+            }
+        }
+        "serviceName" => vec![e.service_name.clone()],
+        "identifier" => e.identifiers.clone(),
+        "classification" => e.classification.iter().cloned().collect(),
+        "tier" => e.tiers.clone(),
+        "group" => e.group.iter().cloned().collect(),
+        "status" => vec![e.status.clone()],
+        "milestone" => e.milestone.iter().cloned().collect(),
+        "data_class" => {
+            let mut v = e.identifiers.clone();
+            v.extend(e.classification.iter().cloned());
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+const METRIC: &[Kind] = &[Kind::Metric];
+const EVENT: &[Kind] = &[Kind::Event];
+const BOTH: &[Kind] = &[Kind::Metric, Kind::Event];
+
+/// The facets, in display order. `category` means data category on metrics and Snowplow
+/// category on events, as on metrics.gitlab.com; they are separate facets here.
+fn empty_facets() -> Vec<Facet> {
+    let f = |param, label, kinds, path| Facet {
+        param,
+        label,
+        kinds,
+        path,
+        values: BTreeMap::new(),
+    };
+    vec![
+        f("category", "Data category", METRIC, Some("categories")),
+        f("tier", "Tier", BOTH, Some("tiers")),
+        f("status", "Status", BOTH, None),
+        f("group", "Group", BOTH, Some("groups")),
+        f("data_source", "Data source", METRIC, None),
+        f("time_frame", "Time frame", METRIC, None),
+        f("milestone", "Milestone", BOTH, None),
+        f("pi", "Performance indicator", METRIC, None),
+        f("data_class", "Data class", EVENT, Some("data-classes")),
+        f("event_category", "Category", EVENT, None),
+        f("serviceName", "Service", EVENT, None),
+        f("identifier", "Identifier", EVENT, None),
+        f("classification", "Classification", EVENT, None),
+    ]
+}
+
+/// Build the catalog. Duplicates were reported by the validator; here the first one wins so
+/// no two definitions share a page.
+pub fn build(definitions: Vec<Definition>) -> Catalog {
+    let mut metrics = Vec::new();
+    let mut events = Vec::new();
+    for d in definitions {
+        match d {
+            Definition::Metric(m) => metrics.push(m),
+            Definition::Event(e) => events.push(e),
+        }
+    }
+    metrics.sort_by(|a, b| {
+        a.key_path
+            .cmp(&b.key_path)
+            .then(a.source.rel.cmp(&b.source.rel))
+    });
+    metrics.dedup_by(|b, a| a.key_path == b.key_path);
+    events.sort_by_cached_key(|e| (e.id(), e.source.rel.clone()));
+    events.dedup_by(|b, a| a.id() == b.id());
+
+    let metric_slugs = unique_slugs(metrics.iter().map(|m| m.key_path.clone()).collect());
+    let event_slugs = unique_slugs(events.iter().map(Event::id).collect());
+
+    let mut by_action: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        by_action.entry(e.action.as_str()).or_default().push(i);
+    }
+    let mut event_metrics = vec![Vec::new(); events.len()];
+    let metric_events: Vec<Vec<(MetricEvent, Vec<usize>)>> = metrics
+        .iter()
+        .enumerate()
+        .map(|(mi, m)| {
+            m.events
+                .iter()
+                .map(|me| {
+                    // Metrics count internal events by action; prefer internal ones.
+                    let all = by_action.get(me.name.as_str()).cloned().unwrap_or_default();
+                    let internal: Vec<usize> = all
+                        .iter()
+                        .copied()
+                        .filter(|&i| events[i].internal)
+                        .collect();
+                    let hits = if internal.is_empty() { all } else { internal };
+                    for &ei in &hits {
+                        if !event_metrics[ei].contains(&mi) {
+                            event_metrics[ei].push(mi);
+                        }
+                    }
+                    (me.clone(), hits)
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut facets = empty_facets();
+    for facet in &mut facets {
+        if facet.kinds.contains(&Kind::Metric) {
+            for (i, m) in metrics.iter().enumerate() {
+                for v in metric_facet_values(m, facet.param) {
+                    facet.values.entry(v).or_default().metrics.push(i);
+                }
+            }
+        }
+        if facet.kinds.contains(&Kind::Event) {
+            let param = if facet.param == "event_category" {
+                "category"
+            } else {
+                facet.param
+            };
+            for (i, e) in events.iter().enumerate() {
+                for v in event_facet_values(e, param) {
+                    facet.values.entry(v).or_default().events.push(i);
+                }
+            }
+        }
+        let keys: Vec<String> = facet.values.keys().cloned().collect();
+        for (k, slug) in keys.iter().zip(unique_slugs(keys.clone())) {
+            facet.values.get_mut(k).expect("key exists").slug = slug;
+        }
+    }
+
+    Catalog {
+        metrics,
+        events,
+        metric_slugs,
+        event_slugs,
+        metric_events,
+        event_metrics,
+        facets,
+    }
+}
+
+/// Longest page name kept before truncating (file systems allow 255 bytes per component).
+const MAX_SLUG: usize = 120;
+
+/// Turn untrusted identifiers into safe, unique directory names.
+///
+/// Keeps `[A-Za-z0-9._-]`, replaces anything else with `-`, never starts with `.` (so never `.`
+/// or `..`), and stays under [`MAX_SLUG`]. A name that had to change, or that would collide with
+/// another when case is ignored (case-insensitive file systems), gets a hash of the original
+/// appended, so distinct identifiers always get distinct pages and the result does not depend on
+/// the order of the input.
+pub fn unique_slugs(ids: Vec<String>) -> Vec<String> {
+    let mut slugs: Vec<(String, bool)> = ids.iter().map(|id| base_slug(id)).collect();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (s, _) in &slugs {
+        *counts.entry(s.to_lowercase()).or_default() += 1;
+    }
+    for (i, (s, changed)) in slugs.iter_mut().enumerate() {
+        if *changed || counts[&s.to_lowercase()] > 1 {
+            s.push('-');
+            s.push_str(&short_hash(&ids[i]));
+        }
+    }
+    // Identical ids (already reported as duplicates) still must not share a page.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    slugs
+        .into_iter()
+        .map(|(s, _)| {
+            let n = seen.entry(s.to_lowercase()).or_default();
+            *n += 1;
+            if *n == 1 {
+                s
+            } else {
+                format!("{s}-{n}")
+            }
+        })
+        .collect()
+}
+
+fn base_slug(id: &str) -> (String, bool) {
+    let mut s = String::with_capacity(id.len());
+    for ch in id.chars() {
+        if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-') {
+            s.push(ch);
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let trimmed = s
+        .trim_start_matches(['.', '-'])
+        .trim_end_matches(['.', '-']);
+    let mut out: String = trimmed.chars().take(MAX_SLUG).collect();
+    if out.is_empty() {
+        out.push('_');
+    }
+    let changed = out != id;
+    (out, changed)
+}
+
+/// 10 hex digits of FNV-1a: stable across runs and platforms.
+pub fn short_hash(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:010x}", h & 0xff_ffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_become_safe_unique_slugs() {
+        let ids: Vec<String> = [
+            "../../x",
+            "/etc/x",
+            "a/../../b",
+            "..",
+            ".",
+            "Foo",
+            "foo",
+            "counts.a",
+            "x".repeat(400).as_str(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let slugs = unique_slugs(ids);
+        for s in &slugs {
+            assert!(!s.contains('/') && !s.contains('\\'), "{s}");
+            assert!(!s.starts_with('.'), "{s}");
+            assert!(s.len() <= MAX_SLUG + 11, "{s}");
+        }
+        let mut lower: Vec<String> = slugs.iter().map(|s| s.to_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), slugs.len(), "{slugs:?}");
+        assert_eq!(slugs[7], "counts.a", "plain key paths stay readable");
+    }
+
+    #[test]
+    fn slugs_do_not_depend_on_order() {
+        let a = unique_slugs(vec!["Foo".into(), "foo".into()]);
+        let b = unique_slugs(vec!["foo".into(), "Foo".into()]);
+        assert_eq!(a[0], b[1]);
+        assert_eq!(a[1], b[0]);
+    }
+}

@@ -1,0 +1,40 @@
+//! Settings from `metricdict.toml` (optional) merged under command-line flags.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The name looked up in the current folder.
+pub const FILE_NAME: &str = "metricdict.toml";
+
+/// Everything `metricdict.toml` may set. All keys optional; flags win.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Definition folders (default `["definitions"]`).
+    pub definitions: Option<Vec<PathBuf>>,
+    /// Output folder (default `public`).
+    pub out: Option<PathBuf>,
+    /// Public URL or path the site is served under (default `/`).
+    pub base_url: Option<String>,
+    /// Prefix for "view source" links; empty string disables them.
+    pub repo_url: Option<String>,
+    /// Site title (default "Metrics Dictionary").
+    pub title: Option<String>,
+    /// Folder of template overrides (default `templates/` when it exists).
+    pub templates: Option<PathBuf>,
+    /// Folder of static-asset overrides (default `static/` when it exists).
+    pub static_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Read `metricdict.toml` from `dir` if present.
+    pub fn load(dir: &Path) -> Result<Config, String> {
+        let path = dir.join(FILE_NAME);
+        if !path.is_file() {
+            return Ok(Config::default());
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}

@@ -1,0 +1,297 @@
+//! Problems found in definitions: where (file, line, column), what was found, what was expected.
+//!
+//! Every stage reports into a [`Diagnostics`] list instead of returning early, so one run shows
+//! every problem in the dictionary.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How bad a problem is. Errors fail `check` and `build`; warnings are reported only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable rule name, e.g. `schema`, `yaml-syntax`, `duplicate-key-path`.
+    pub rule: &'static str,
+    /// Path as the user gave it (relative to the working directory when possible).
+    pub file: PathBuf,
+    pub position: Position,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The offending source line, when the file could be read as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        rule: &'static str,
+        file: impl Into<PathBuf>,
+        position: Position,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            file: file.into(),
+            position,
+            message: message.into(),
+            found: None,
+            expected: None,
+            snippet: None,
+        }
+    }
+
+    pub fn error(
+        rule: &'static str,
+        file: impl Into<PathBuf>,
+        position: Position,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Error, rule, file, position, message)
+    }
+
+    pub fn warning(
+        rule: &'static str,
+        file: impl Into<PathBuf>,
+        position: Position,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Warning, rule, file, position, message)
+    }
+
+    pub fn found(mut self, found: impl Into<String>) -> Self {
+        self.found = Some(found.into());
+        self
+    }
+
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// Attach the source line at this diagnostic's position.
+    pub fn with_source(mut self, source: &str) -> Self {
+        if self.position.line > 0 {
+            if let Some(line) = source.lines().nth(self.position.line - 1) {
+                let line: String = line.chars().take(200).collect();
+                self.snippet = Some(line);
+            }
+        }
+        self
+    }
+
+    /// `file:line:col` as editors and CI logs expect.
+    pub fn location(&self) -> String {
+        if self.position.line == 0 {
+            self.file.display().to_string()
+        } else {
+            format!(
+                "{}:{}:{}",
+                self.file.display(),
+                self.position.line,
+                self.position.column.max(1)
+            )
+        }
+    }
+}
+
+/// An ordered collection of diagnostics from one run.
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn errors(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| {
+            (&a.file, a.position, a.rule, &a.message)
+                .cmp(&(&b.file, b.position, b.rule, &b.message))
+        });
+    }
+}
+
+/// Output formats of `metricdict check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable, with source snippets.
+    Human,
+    /// A JSON array of diagnostics.
+    Json,
+    /// GitLab Code Quality report (CodeClimate subset).
+    Gitlab,
+}
+
+/// Render diagnostics for a terminal or a log: `file:line:col: error[rule]: message`, snippet, caret.
+pub fn to_human(diags: &Diagnostics, color: bool) -> String {
+    let mut out = String::new();
+    let (red, yellow, bold, dim, reset) = if color {
+        ("\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "", "", "")
+    };
+    for d in diags.iter() {
+        let (label, c) = match d.severity {
+            Severity::Error => ("error", red),
+            Severity::Warning => ("warning", yellow),
+        };
+        let _ = writeln!(
+            out,
+            "{bold}{}{reset}: {c}{label}[{}]{reset}: {}",
+            d.location(),
+            d.rule,
+            d.message
+        );
+        if let Some(snippet) = &d.snippet {
+            let num = d.position.line.to_string();
+            let _ = writeln!(out, "{dim}{num} |{reset} {snippet}");
+            let pad = " ".repeat(num.len());
+            let col = d.position.column.max(1);
+            let caret_pad: String = snippet
+                .chars()
+                .take(col - 1)
+                .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{dim}{pad} |{reset} {caret_pad}{c}^{reset}");
+        }
+        if let Some(found) = &d.found {
+            let _ = writeln!(out, "  found: {found}");
+        }
+        if let Some(expected) = &d.expected {
+            let _ = writeln!(out, "  expected: {expected}");
+        }
+    }
+    out
+}
+
+/// Machine-readable JSON: an array of diagnostics with file, line, column, severity, rule, message.
+pub fn to_json(diags: &Diagnostics) -> String {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        file: String,
+        line: usize,
+        column: usize,
+        severity: Severity,
+        rule: &'a str,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        found: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        snippet: Option<&'a str>,
+    }
+    let rows: Vec<Row> = diags
+        .iter()
+        .map(|d| Row {
+            file: slash_path(&d.file),
+            line: d.position.line,
+            column: d.position.column,
+            severity: d.severity,
+            rule: d.rule,
+            message: &d.message,
+            found: d.found.as_deref(),
+            expected: d.expected.as_deref(),
+            snippet: d.snippet.as_deref(),
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("diagnostics serialise")
+}
+
+/// GitLab Code Quality report: the CodeClimate subset GitLab reads
+/// (description, check_name, fingerprint, severity, location.path, location.lines.begin).
+pub fn to_gitlab(diags: &Diagnostics) -> String {
+    let rows: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let path = slash_path(&d.file);
+            let mut description = d.message.clone();
+            if let Some(e) = &d.expected {
+                let _ = write!(description, " (expected {e})");
+            }
+            serde_json::json!({
+                "type": "issue",
+                "description": description,
+                "check_name": d.rule,
+                "fingerprint": fingerprint(&[&path, d.rule, &d.message, &d.position.line.to_string()]),
+                "severity": match d.severity { Severity::Error => "major", Severity::Warning => "minor" },
+                "location": { "path": path, "lines": { "begin": d.position.line.max(1) } },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("report serialises")
+}
+
+fn slash_path(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// A stable 128-bit hex fingerprint (FNV-1a, twice with different seeds): GitLab uses it to match
+/// the same problem across pipelines, so it must not change between runs.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for seed in [0xcbf2_9ce4_8422_2325u64, 0x6c62_272e_07bb_0142u64] {
+        let mut h = seed;
+        for part in parts {
+            for b in part.bytes().chain(std::iter::once(0)) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        let _ = write!(out, "{h:016x}");
+    }
+    out
+}

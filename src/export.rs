@@ -1,0 +1,217 @@
+//! Downloads: `metrics.json`, `metrics.csv`, `events.json`, `events.csv`, and `sitemap.xml`.
+//!
+//! Each download carries the build stamp (build time, source commit) so a reviewer can tell
+//! which state of the dictionary a file describes.
+
+use crate::catalog::Catalog;
+use crate::definition::{Event, Metric};
+use crate::render::SiteInfo;
+use serde_json::{json, Value};
+
+/// Normalised metric record as exported (and read back by `--baseline`).
+pub fn metric_json(c: &Catalog, i: usize, site: &SiteInfo) -> Value {
+    let m: &Metric = &c.metrics[i];
+    json!({
+        "key_path": m.key_path,
+        "key_paths": m.expanded_key_paths(),
+        "description": m.description,
+        "product_group": m.group,
+        "product_categories": m.product_categories,
+        "data_category": m.data_category,
+        "status": m.status,
+        "time_frame": m.time_frames,
+        "data_source": m.data_source,
+        "value_type": m.value_type,
+        "tiers": m.tiers,
+        "milestone": m.milestone,
+        "milestone_removed": m.milestone_removed,
+        "performance_indicator_type": m.performance_indicators,
+        "events": m.events.iter().map(|e| json!({"name": e.name, "unique": e.unique})).collect::<Vec<_>>(),
+        "introduced_by_url": m.introduced_by_url,
+        "removed_by_url": m.removed_by_url,
+        "url": format!("{}metrics/{}/", site.base, c.metric_slugs[i]),
+        "source_path": m.source.rel,
+        "definition": m.fields,
+    })
+}
+
+/// Normalised event record as exported.
+pub fn event_json(c: &Catalog, i: usize, site: &SiteInfo) -> Value {
+    let e: &Event = &c.events[i];
+    json!({
+        "id": e.id(),
+        "action": e.action,
+        "category": e.display_category(),
+        "internal_events": e.internal,
+        "description": e.description,
+        "identifiers": e.identifiers,
+        "additional_properties": e.properties.iter().map(|p| json!({"name": p.name, "description": p.description})).collect::<Vec<_>>(),
+        "classification": e.classification,
+        "service_name": e.service_name,
+        "product_group": e.group,
+        "product_categories": e.product_categories,
+        "tiers": e.tiers,
+        "milestone": e.milestone,
+        "milestone_removed": e.milestone_removed,
+        "status": e.status,
+        "introduced_by_url": e.introduced_by_url,
+        "removed_by_url": e.removed_by_url,
+        "metrics": c.event_metrics[i].iter().map(|&mi| c.metrics[mi].key_path.clone()).collect::<Vec<_>>(),
+        "url": format!("{}events/{}/", site.base, c.event_slugs[i]),
+        "source_path": e.source.rel,
+        "definition": e.fields,
+    })
+}
+
+fn stamp(site: &SiteInfo) -> Value {
+    json!({"build_time": site.build_time, "commit": site.commit})
+}
+
+/// `metrics.json`: `{ "generated": {build_time, commit}, "count", "metrics": [...] }`.
+pub fn metrics_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
+    let rows: Vec<Value> = (0..c.metrics.len())
+        .map(|i| metric_json(c, i, site))
+        .collect();
+    let doc = json!({"generated": stamp(site), "count": rows.len(), "metrics": rows});
+    serde_json::to_vec_pretty(&doc).expect("json serialises")
+}
+
+/// `events.json`, same shape as `metrics.json`.
+pub fn events_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
+    let rows: Vec<Value> = (0..c.events.len())
+        .map(|i| event_json(c, i, site))
+        .collect();
+    let doc = json!({"generated": stamp(site), "count": rows.len(), "events": rows});
+    serde_json::to_vec_pretty(&doc).expect("json serialises")
+}
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("write to memory");
+    for r in rows {
+        w.write_record(&r).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// `metrics.csv`: one row per metric; list values joined with `;`; the stamp in the last two
+/// columns (CSV has no place for metadata that every reader skips).
+pub fn metrics_csv(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
+    let header = [
+        "key_path",
+        "description",
+        "product_group",
+        "data_category",
+        "status",
+        "time_frame",
+        "data_source",
+        "tiers",
+        "milestone",
+        "milestone_removed",
+        "performance_indicator_type",
+        "value_type",
+        "events",
+        "introduced_by_url",
+        "url",
+        "source_path",
+        "build_time",
+        "commit",
+    ];
+    let rows = c.metrics.iter().enumerate().map(|(i, m)| {
+        vec![
+            m.key_path.clone(),
+            m.description.clone(),
+            m.group.clone().unwrap_or_default(),
+            m.data_category.clone(),
+            m.status.clone(),
+            m.time_frames.join(";"),
+            m.data_source.clone().unwrap_or_default(),
+            m.tiers.join(";"),
+            m.milestone.clone().unwrap_or_default(),
+            m.milestone_removed.clone().unwrap_or_default(),
+            m.performance_indicators.join(";"),
+            m.value_type.clone().unwrap_or_default(),
+            m.events
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            m.introduced_by_url.clone().unwrap_or_default(),
+            format!("{}metrics/{}/", site.base, c.metric_slugs[i]),
+            m.source.rel.clone(),
+            site.build_time.clone(),
+            site.commit.clone().unwrap_or_default(),
+        ]
+    });
+    csv_bytes(&header, rows)
+}
+
+/// `events.csv`.
+pub fn events_csv(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
+    let header = [
+        "id",
+        "action",
+        "category",
+        "description",
+        "identifiers",
+        "additional_properties",
+        "classification",
+        "service_name",
+        "product_group",
+        "tiers",
+        "milestone",
+        "status",
+        "introduced_by_url",
+        "url",
+        "source_path",
+        "build_time",
+        "commit",
+    ];
+    let rows = c.events.iter().enumerate().map(|(i, e)| {
+        vec![
+            e.id(),
+            e.action.clone(),
+            e.display_category(),
+            e.description.clone(),
+            e.identifiers.join(";"),
+            e.properties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            e.classification.clone().unwrap_or_default(),
+            e.service_name.clone(),
+            e.group.clone().unwrap_or_default(),
+            e.tiers.join(";"),
+            e.milestone.clone().unwrap_or_default(),
+            e.status.clone(),
+            e.introduced_by_url.clone().unwrap_or_default(),
+            format!("{}events/{}/", site.base, c.event_slugs[i]),
+            e.source.rel.clone(),
+            site.build_time.clone(),
+            site.commit.clone().unwrap_or_default(),
+        ]
+    });
+    csv_bytes(&header, rows)
+}
+
+/// `sitemap.xml` for the given HTML page paths. `origin` is `https://host` (may be empty, then
+/// locations are root-relative and the sitemap is only useful behind a known host).
+pub fn sitemap(origin: &str, base: &str, page_paths: &[&str]) -> Vec<u8> {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for p in page_paths {
+        let url = p.strip_suffix("index.html").unwrap_or(p);
+        out.push_str("  <url><loc>");
+        out.push_str(&xml_escape(&format!("{origin}{base}{url}")));
+        out.push_str("</loc></url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

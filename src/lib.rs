@@ -1,0 +1,17 @@
+//! metricdict: a static-site generator for product-analytics metrics dictionaries.
+//!
+//! Data flows one way: [`discover`] → [`parse`] → [`validate`] (+ [`schema`]) → [`catalog`] →
+//! [`render`] / [`search`] / [`export`] → [`output`]. [`site`] runs the stages in order.
+
+pub mod catalog;
+pub mod config;
+pub mod definition;
+pub mod diagnostics;
+pub mod discover;
+pub mod export;
+pub mod output;
+pub mod parse;
+pub mod render;
+pub mod search;
+pub mod site;
+pub mod validate;

@@ -1,0 +1,237 @@
+//! The `metricdict` command line.
+
+use clap::{Args, Parser, Subcommand};
+use metricdict::config::Config;
+use metricdict::diagnostics::{self, Format};
+use metricdict::site::{self, BuildError};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Exit codes (documented in the README).
+const EXIT_OK: u8 = 0;
+const EXIT_INVALID: u8 = 1;
+const EXIT_FAILED: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "metricdict",
+    version,
+    about = "Build a browsable metrics dictionary from GitLab-style metric and event YAML definitions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the definitions, then build the site into --out (atomically).
+    Build(BuildArgs),
+    /// Check the definitions and report every problem (exit 0 clean, 1 errors, 2 could not run).
+    Check(CheckArgs),
+    /// Search a built site's index.
+    Search(SearchArgs),
+}
+
+#[derive(Args)]
+struct Sources {
+    /// Definitions folder (repeatable). A GitLab checkout root works as is.
+    #[arg(long = "definitions", short = 'd', value_name = "DIR")]
+    definitions: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    sources: Sources,
+    /// Output folder; replaced only when the whole build succeeds.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// URL (or path) the site is served under, e.g. https://example.gitlab.io/metrics/.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Prefix for "view source" links ("" disables them).
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+    /// Site title.
+    #[arg(long)]
+    title: Option<String>,
+    /// Folder of template overrides (default: ./templates when it exists).
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Folder of static-asset overrides (default: ./static when it exists).
+    #[arg(long = "static", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    sources: Sources,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// The query.
+    query: String,
+    /// A built site.
+    #[arg(long, default_value = "public")]
+    site: PathBuf,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// `text` or `json`.
+    #[arg(long, default_value = "text")]
+    format: String,
+}
+
+fn definitions(given: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given;
+    }
+    config
+        .definitions
+        .clone()
+        .unwrap_or_else(|| vec![PathBuf::from("definitions")])
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(std::path::Path::new(".")) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Build(args) => build(args, config),
+        Command::Check(args) => check(args, &config),
+        Command::Search(args) => search(args),
+    })
+}
+
+fn existing_dir(
+    flag: Option<PathBuf>,
+    configured: Option<PathBuf>,
+    default: &str,
+) -> Option<PathBuf> {
+    flag.or(configured).or_else(|| {
+        let p = PathBuf::from(default);
+        p.is_dir().then_some(p)
+    })
+}
+
+fn build(args: BuildArgs, config: Config) -> u8 {
+    let started = Instant::now();
+    let opts = site::Options {
+        definitions: definitions(args.sources.definitions, &config),
+        out: args
+            .out
+            .or(config.out)
+            .unwrap_or_else(|| PathBuf::from("public")),
+        base_url: args
+            .base_url
+            .or(config.base_url)
+            .unwrap_or_else(|| "/".into()),
+        repo_url: args.repo_url.or(config.repo_url),
+        title: args
+            .title
+            .or(config.title)
+            .unwrap_or_else(|| "Metrics Dictionary".into()),
+        templates: existing_dir(args.templates, config.templates, "templates"),
+        static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
+    };
+    match site::build(&opts) {
+        Ok(report) => {
+            if !args.quiet {
+                eprint!("{}", diagnostics::to_human(&report.diagnostics, color()));
+                eprintln!(
+                    "built {} pages ({} metrics, {} events) into {}, {} warnings, {:.2} s",
+                    report.pages,
+                    report.metrics,
+                    report.events,
+                    report.out.display(),
+                    report.diagnostics.warnings(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            EXIT_OK
+        }
+        Err(BuildError::Invalid(diags)) => {
+            eprint!("{}", diagnostics::to_human(&diags, color()));
+            eprintln!(
+                "build failed: {} errors, {} warnings; {} left unchanged",
+                diags.errors(),
+                diags.warnings(),
+                opts.out.display()
+            );
+            EXIT_INVALID
+        }
+        Err(BuildError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            EXIT_FAILED
+        }
+    }
+}
+
+fn check(args: CheckArgs, config: &Config) -> u8 {
+    let roots = definitions(args.sources.definitions, config);
+    let loaded = site::load(&roots);
+    let d = &loaded.diagnostics;
+    match args.format {
+        Format::Human => {
+            eprint!("{}", diagnostics::to_human(d, color()));
+            eprintln!(
+                "checked {} metrics and {} events: {} errors, {} warnings",
+                loaded.catalog.metrics.len(),
+                loaded.catalog.events.len(),
+                d.errors(),
+                d.warnings()
+            );
+        }
+        Format::Json => println!("{}", diagnostics::to_json(d)),
+        Format::Gitlab => println!("{}", diagnostics::to_gitlab(d)),
+    }
+    if d.has_errors() {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
+}
+
+fn search(args: SearchArgs) -> u8 {
+    match metricdict::search::search(&args.site, &args.query, args.limit) {
+        Ok(hits) => {
+            if args.format == "json" {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&hits).expect("hits serialise")
+                );
+            } else {
+                for h in hits {
+                    println!("{:>8.3}  {:<6}  {}", h.score, h.kind, h.key);
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot search {}: {e} (build the site first)",
+                args.site.display()
+            );
+            EXIT_FAILED
+        }
+    }
+}

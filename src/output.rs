@@ -1,0 +1,258 @@
+//! Writing the site: into a staging folder beside `--out`, then swapped in atomically.
+//!
+//! A build that fails, or is killed, never touches `--out`: the new site only replaces the old
+//! one with a single `renameat2(RENAME_EXCHANGE)` on Linux (two renames elsewhere). A marker
+//! file identifies folders metricdict wrote, so it never deletes a folder it did not create.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Present in every site metricdict writes; its absence means "not ours, do not replace".
+pub const MARKER: &str = ".metricdict-site";
+
+/// Why `--out` was refused.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Absolute, normalised form of a path that may not exist yet.
+fn absolute(p: &Path) -> io::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    // Resolve the longest existing ancestor through symlinks, keep the rest lexically.
+    let mut existing = abs.clone();
+    let mut rest: Vec<OsString> = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for part in rest.into_iter().rev() {
+        match Path::new(&part).components().next() {
+            Some(Component::ParentDir) => {
+                out.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            _ => out.push(part),
+        }
+    }
+    Ok(out)
+}
+
+/// Refuse output folders whose replacement would lose data: `/`, the home folder, a
+/// definitions folder or one containing it, and any non-empty folder metricdict did not write.
+pub fn check_out_dir(out: &Path, definitions: &[PathBuf]) -> Result<PathBuf, Refused> {
+    let abs = absolute(out)
+        .map_err(|e| Refused(format!("cannot resolve --out {}: {e}", out.display())))?;
+    if abs.parent().is_none() {
+        return Err(Refused(format!(
+            "refusing to write the site to {}: it is the file-system root",
+            abs.display()
+        )));
+    }
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        if absolute(&home).ok().as_deref() == Some(abs.as_path()) {
+            return Err(Refused(format!(
+                "refusing to write the site to {}: it is your home folder",
+                abs.display()
+            )));
+        }
+    }
+    for d in definitions {
+        if let Ok(def) = absolute(d) {
+            if def.starts_with(&abs) {
+                return Err(Refused(format!(
+                    "refusing to write the site to {}: it {} the definitions folder {}",
+                    abs.display(),
+                    if def == abs { "is" } else { "contains" },
+                    d.display()
+                )));
+            }
+        }
+    }
+    if abs.exists() {
+        if !abs.is_dir() {
+            return Err(Refused(format!(
+                "refusing to write the site to {}: it is a file, not a folder",
+                abs.display()
+            )));
+        }
+        let empty = fs::read_dir(&abs)
+            .map(|mut r| r.next().is_none())
+            .unwrap_or(false);
+        if !empty && !abs.join(MARKER).is_file() {
+            return Err(Refused(format!(
+                "refusing to replace {}: it is not empty and was not written by metricdict (no {MARKER} file); \
+                 choose an empty or new folder",
+                abs.display()
+            )));
+        }
+    }
+    Ok(abs)
+}
+
+/// A site being written. Dropping it without [`Staging::commit`] removes the partial output.
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Create an empty staging folder next to `out` (same file system, so the swap is a rename).
+    /// Leftovers of killed builds are removed first.
+    pub fn create(out: &Path) -> io::Result<Staging> {
+        let parent = out
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        fs::create_dir_all(&parent)?;
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into());
+        let prefix = format!(".{name}.metricdict-");
+        if let Ok(entries) = fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix)
+                    && e.path().join(MARKER).exists()
+                {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = parent.join(format!("{prefix}{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::create_dir(&dir)?;
+        // The marker goes in first so a leftover staging folder is recognisably ours.
+        fs::write(dir.join(MARKER), b"metricdict output; safe to delete\n")?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// The folder being written.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Write one file at a site-relative path. Paths come from our own slugs, but are checked
+    /// again here so nothing can ever be written outside the staging folder.
+    pub fn write(&self, rel: &str, content: &[u8]) -> io::Result<()> {
+        let target = self.dir.join(safe_relative(rel)?);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(target, content)
+    }
+
+    /// Replace `out` with the staged site in one step.
+    pub fn commit(mut self) -> io::Result<()> {
+        if self.out.exists() {
+            exchange(&self.dir, &self.out)?;
+            // `self.dir` now holds the previous site.
+            let _ = fs::remove_dir_all(&self.dir);
+        } else {
+            fs::rename(&self.dir, &self.out)?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Reject absolute paths and `..`: only plain components below the site root.
+pub fn safe_relative(rel: &str) -> io::Result<PathBuf> {
+    let p = Path::new(rel);
+    let ok = !rel.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if ok {
+        Ok(p.to_path_buf())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("unsafe output path {rel:?}"),
+        ))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths; renameat2 does not retain them.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    let err = io::Error::last_os_error();
+    // Some file systems do not support RENAME_EXCHANGE; fall back to two renames.
+    match err.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => two_renames(a, b),
+        _ => Err(err),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    two_renames(a, b)
+}
+
+/// Swap via a third name. Not atomic: between the renames `b` is briefly absent.
+fn two_renames(a: &Path, b: &Path) -> io::Result<()> {
+    let tmp = a.with_extension("old");
+    fs::rename(b, &tmp)?;
+    if let Err(e) = fs::rename(a, b) {
+        let _ = fs::rename(&tmp, b);
+        return Err(e);
+    }
+    fs::rename(&tmp, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_relative_paths_are_rejected() {
+        for bad in ["../x", "/etc/passwd", "a/../../b", "", "./a/../.."] {
+            assert!(safe_relative(bad).is_err(), "{bad}");
+        }
+        assert!(safe_relative("metrics/counts.a/index.html").is_ok());
+    }
+}

@@ -1,0 +1,446 @@
+//! Read one definition file into a JSON-like value plus the source position of every field.
+//!
+//! Two YAML readers run over each file, on purpose: serde_yaml produces the values (it guards
+//! against alias bombs and deep recursion, and rejects duplicate keys), and yaml-rust2's event
+//! parser supplies what serde_yaml hides: the line and column of every key and value and the
+//! exact source text of plain scalars (so `milestone: 8.10` stays "8.10", not the float 8.1).
+
+use crate::diagnostics::{Diagnostic, Position};
+use crate::discover::SourceFile;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Larger files are rejected unread: a real definition is a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Deeper nesting is rejected: real definitions nest three or four levels.
+pub const MAX_DEPTH: usize = 64;
+/// Fields whose values are strings even when they look like numbers (GitLab milestones).
+const VERBATIM_FIELDS: [&str; 2] = ["milestone", "milestone_removed"];
+
+/// Where a key and its value start in the source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span {
+    pub key: Position,
+    pub value: Position,
+}
+
+/// Source positions by JSON pointer (`/events/0/name`).
+#[derive(Debug, Default, Clone)]
+pub struct Spans {
+    map: HashMap<String, Span>,
+    raw: HashMap<String, String>,
+}
+
+impl Spans {
+    /// Position of the value at `pointer`, or of its nearest ancestor that has one.
+    pub fn value(&self, pointer: &str) -> Position {
+        self.lookup(pointer, |s| s.value)
+    }
+
+    /// Position of the key at `pointer` (for "missing field" or "unknown field" problems).
+    pub fn key(&self, pointer: &str) -> Position {
+        self.lookup(pointer, |s| s.key)
+    }
+
+    fn lookup(&self, pointer: &str, pick: impl Fn(&Span) -> Position) -> Position {
+        let mut p = pointer;
+        loop {
+            if let Some(span) = self.map.get(p) {
+                return pick(span);
+            }
+            match p.rfind('/') {
+                Some(i) if !p.is_empty() => p = &p[..i],
+                _ => return Position { line: 1, column: 1 },
+            }
+        }
+    }
+
+    /// The source text of a plain scalar at `pointer`.
+    pub fn raw(&self, pointer: &str) -> Option<&str> {
+        self.raw.get(pointer).map(String::as_str)
+    }
+}
+
+/// A parsed definition file: its fields and where each one is.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file: SourceFile,
+    pub source: String,
+    pub fields: Map<String, Value>,
+    pub spans: Spans,
+}
+
+/// Read and parse one file. Every failure becomes one diagnostic naming file, line and column.
+pub fn parse_file(file: &SourceFile) -> Result<Document, Box<Diagnostic>> {
+    let fail =
+        |rule, pos, msg: String| Box::new(Diagnostic::error(rule, file.path.clone(), pos, msg));
+    let meta = std::fs::metadata(&file.path).map_err(|e| {
+        fail(
+            "unreadable",
+            Position::default(),
+            format!("cannot read: {e}"),
+        )
+    })?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Box::new(
+            Diagnostic::error(
+                "file-too-large",
+                file.path.clone(),
+                Position::default(),
+                "file too large to be a definition; not read",
+            )
+            .found(format!("{} bytes", meta.len()))
+            .expected(format!("at most {MAX_FILE_BYTES} bytes")),
+        ));
+    }
+    let bytes = std::fs::read(&file.path).map_err(|e| {
+        fail(
+            "unreadable",
+            Position::default(),
+            format!("cannot read: {e}"),
+        )
+    })?;
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let line = text.matches('\n').count() + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(Box::new(
+                Diagnostic::error(
+                    "encoding",
+                    file.path.clone(),
+                    Position { line, column },
+                    "file is not valid UTF-8",
+                )
+                .expected("UTF-8 text"),
+            ));
+        }
+    };
+    parse_source(file.clone(), source)
+}
+
+/// Parse YAML text already in memory (used by `parse_file`, tests and the fuzz target).
+pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
+    let err = |rule, pos: Position, msg: String| {
+        Box::new(Diagnostic::error(rule, file.path.clone(), pos, msg).with_source(text))
+    };
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
+    {
+        return Err(Box::new(
+            Diagnostic::error(
+                "empty-file",
+                file.path.clone(),
+                Position { line: 1, column: 1 },
+                "file has no definition in it",
+            )
+            .expected("a mapping of fields such as `key_path:` (metric) or `action:` (event)"),
+        ));
+    }
+    let spans = scan_spans(text).map_err(|(pos, msg)| err("yaml-syntax", pos, msg))?;
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let pos = e
+            .location()
+            .map(|l| Position {
+                line: l.line(),
+                column: l.column(),
+            })
+            .unwrap_or(Position { line: 1, column: 1 });
+        err(
+            "yaml-syntax",
+            pos,
+            format!("invalid YAML: {}", strip_location(&e.to_string())),
+        )
+    })?;
+    let mut fields = match yaml_to_json(value) {
+        Value::Object(map) => map,
+        other => {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "not-a-mapping",
+                    file.path.clone(),
+                    Position { line: 1, column: 1 },
+                    "a definition must be a mapping of fields",
+                )
+                .found(kind_of(&other).to_string())
+                .expected("a mapping such as `key_path: ...` or `action: ...`")
+                .with_source(text),
+            ))
+        }
+    };
+    for name in VERBATIM_FIELDS {
+        let pointer = format!("/{name}");
+        if let (Some(raw), Some(v)) = (spans.raw(&pointer), fields.get_mut(name)) {
+            if v.is_number() {
+                *v = Value::String(raw.to_string());
+            }
+        }
+    }
+    let source = if text.len() == source.len() {
+        source
+    } else {
+        text.to_string()
+    };
+    Ok(Document {
+        file,
+        source,
+        fields,
+        spans,
+    })
+}
+
+/// A short name for a JSON value's type, for "found" messages.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null (empty value)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn strip_location(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// serde_yaml values to JSON values: non-string keys become their YAML text, tags are dropped,
+/// non-finite floats become strings (JSON has no NaN).
+fn yaml_to_json(v: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map_or_else(|| Value::String(n.to_string()), Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(seq) => Value::Array(seq.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    other => match yaml_to_json(other) {
+                        Value::String(s) => s,
+                        j => j.to_string(),
+                    },
+                };
+                out.insert(key, yaml_to_json(v));
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+enum Frame {
+    Map {
+        path: String,
+        key: Option<(String, Position)>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
+}
+
+/// Escape a key for a JSON pointer segment (RFC 6901).
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Walk yaml-rust2's events and record where every key and value starts.
+fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
+    let mut spans = Spans::default();
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut documents = 0;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            (
+                Position {
+                    line: m.line(),
+                    column: m.col() + 1,
+                },
+                format!("invalid YAML: {}", e.info()),
+            )
+        })?;
+        let pos = Position {
+            line: mark.line(),
+            column: mark.col() + 1,
+        };
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err((
+                        pos,
+                        "more than one YAML document in a definition file".into(),
+                    ));
+                }
+            }
+            Event::Scalar(value, style, _, _) => {
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some((value, pos));
+                    continue;
+                }
+                if let Some(path) = child_path(&mut stack, &mut spans, pos) {
+                    if style == TScalarStyle::Plain {
+                        spans.raw.insert(path, value);
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some(("*alias".into(), pos));
+                    continue;
+                }
+                child_path(&mut stack, &mut spans, pos);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                // A collection used as a mapping key (`? [a]: b`) is unusual; give it a
+                // placeholder key so positions below it still resolve.
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some(("?complex-key".into(), pos));
+                }
+                let path = if stack.is_empty() {
+                    spans.map.insert(
+                        String::new(),
+                        Span {
+                            key: pos,
+                            value: pos,
+                        },
+                    );
+                    String::new()
+                } else {
+                    child_path(&mut stack, &mut spans, pos).unwrap_or_default()
+                };
+                stack.push(if is_map {
+                    Frame::Map { path, key: None }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok(spans)
+}
+
+/// Record a value at the current position of the innermost collection and advance it.
+fn child_path(stack: &mut [Frame], spans: &mut Spans, pos: Position) -> Option<String> {
+    let frame = stack.last_mut()?;
+    let (path, key_pos) = match frame {
+        Frame::Map { path, key } => {
+            let (k, kp) = key.take().unwrap_or_default();
+            (format!("{path}/{}", pointer_segment(&k)), kp)
+        }
+        Frame::Seq { path, index } => {
+            let p = format!("{path}/{index}");
+            *index += 1;
+            (p, pos)
+        }
+    };
+    spans.map.insert(
+        path.clone(),
+        Span {
+            key: key_pos,
+            value: pos,
+        },
+    );
+    Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn doc(src: &str) -> Result<Document, Box<Diagnostic>> {
+        let file = SourceFile {
+            path: PathBuf::from("t.yml"),
+            rel: "t.yml".into(),
+            in_removed_dir: false,
+        };
+        parse_source(file, src.to_string())
+    }
+
+    #[test]
+    fn milestone_keeps_source_text() {
+        let d = doc("key_path: a.b\nmilestone: 8.10\n").unwrap();
+        assert_eq!(d.fields["milestone"], Value::String("8.10".into()));
+    }
+
+    #[test]
+    fn positions_of_nested_values() {
+        let d = doc("---\nkey_path: a\nevents:\n  - name: x\n    unique: user.id\n").unwrap();
+        assert_eq!(
+            d.spans.value("/key_path"),
+            Position {
+                line: 2,
+                column: 11
+            }
+        );
+        assert_eq!(d.spans.key("/events"), Position { line: 3, column: 1 });
+        assert_eq!(
+            d.spans.value("/events/0/unique"),
+            Position {
+                line: 5,
+                column: 13
+            }
+        );
+        // Unknown pointers fall back to the nearest ancestor.
+        assert_eq!(d.spans.value("/events/0/nope"), d.spans.value("/events/0"));
+    }
+
+    #[test]
+    fn syntax_error_points_at_line() {
+        let e = doc("key_path: a\ndescription: [unclosed\nstatus: active\n").unwrap_err();
+        assert_eq!(e.rule, "yaml-syntax");
+        assert!(e.position.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn scalar_and_list_roots_are_rejected() {
+        assert_eq!(doc("just text\n").unwrap_err().rule, "not-a-mapping");
+        assert_eq!(doc("- a\n- b\n").unwrap_err().rule, "not-a-mapping");
+        assert_eq!(doc("# only a comment\n").unwrap_err().rule, "empty-file");
+    }
+}

@@ -1,0 +1,584 @@
+//! HTML pages from the catalog through tera templates.
+//!
+//! Templates come from `templates/` embedded in the binary; a user's template folder overrides
+//! them file by file. Descriptions are untrusted markdown: rendered with pulldown-cmark, then
+//! cleaned by ammonia. Everything else reaches templates as plain strings and is escaped by
+//! tera's autoescaping.
+
+use crate::catalog::{event_facet_values, metric_facet_values, Catalog, Facet, Kind};
+use crate::definition::{Event, Metric};
+use include_dir::{include_dir, Dir};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tera::{Context, Tera};
+
+static DEFAULT_TEMPLATES: Dir = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Build-wide facts every page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    /// URL path prefix ending in `/`.
+    pub base: String,
+    pub build_time: String,
+    pub commit: Option<String>,
+    pub commit_short: Option<String>,
+    /// Prefix for links to definition source files, ending in `/`.
+    pub repo_url: Option<String>,
+    pub metric_count: usize,
+    pub event_count: usize,
+}
+
+/// One output file, path relative to the site root.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+/// The template engine with the site's templates loaded.
+pub struct Renderer {
+    tera: Tera,
+    site: SiteInfo,
+    /// Asset paths (relative to base) by logical name, e.g. `css` → `static/site.css`.
+    assets: BTreeMap<String, String>,
+}
+
+/// Names of the built-in templates.
+pub fn default_template_names() -> Vec<String> {
+    DEFAULT_TEMPLATES
+        .files()
+        .filter_map(|f| f.path().to_str().map(str::to_string))
+        .collect()
+}
+
+impl Renderer {
+    /// Load the built-in templates, then the user's overrides from `override_dir`.
+    pub fn new(
+        override_dir: Option<&Path>,
+        site: SiteInfo,
+        assets: BTreeMap<String, String>,
+    ) -> Result<Renderer, String> {
+        let mut sources: BTreeMap<String, String> = BTreeMap::new();
+        for f in DEFAULT_TEMPLATES.files() {
+            if let (Some(name), Some(body)) = (f.path().to_str(), f.contents_utf8()) {
+                sources.insert(name.to_string(), body.to_string());
+            }
+        }
+        if let Some(dir) = override_dir {
+            if dir.is_dir() {
+                for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+                    let entry = entry.map_err(|e| format!("templates: {e}"))?;
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                    let name = rel.to_string_lossy().replace('\\', "/");
+                    let body = std::fs::read_to_string(entry.path())
+                        .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                    sources.insert(name, body);
+                }
+            }
+        }
+        let mut tera = Tera::default();
+        tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| template_error(&e))?;
+        Ok(Renderer { tera, site, assets })
+    }
+
+    fn context(&self, nav: &str, title: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("base", &self.site.base);
+        ctx.insert("site", &self.site);
+        ctx.insert("nav", nav);
+        ctx.insert("assets", &self.assets);
+        ctx.insert("page_title", title);
+        ctx
+    }
+
+    fn render(&self, template: &str, ctx: &Context, path: String) -> Result<Page, String> {
+        let html = self
+            .tera
+            .render(template, ctx)
+            .map_err(|e| template_error(&e))?;
+        Ok(Page {
+            path,
+            content: html.into_bytes(),
+        })
+    }
+
+    /// Every HTML page of the site.
+    pub fn render_all(&self, catalog: &Catalog) -> Result<Vec<Page>, String> {
+        use rayon::prelude::*;
+        let metric_rows: Vec<Value> = (0..catalog.metrics.len())
+            .map(|i| metric_row(catalog, i))
+            .collect();
+        let event_rows: Vec<Value> = (0..catalog.events.len())
+            .map(|i| event_row(catalog, i))
+            .collect();
+
+        let mut pages = Vec::new();
+        let mut ctx = self.context("metrics", "Metrics");
+        ctx.insert("rows", &metric_rows);
+        ctx.insert("facets", &filter_facets(catalog, Kind::Metric));
+        ctx.insert("total", &catalog.metrics.len());
+        ctx.insert(
+            "removed_count",
+            &catalog.metrics.iter().filter(|m| m.removed).count(),
+        );
+        pages.push(self.render("index.html", &ctx, "index.html".into())?);
+
+        let mut ctx = self.context("events", "Events");
+        ctx.insert("rows", &event_rows);
+        ctx.insert("facets", &filter_facets(catalog, Kind::Event));
+        ctx.insert("total", &catalog.events.len());
+        ctx.insert(
+            "removed_count",
+            &catalog.events.iter().filter(|e| e.removed).count(),
+        );
+        pages.push(self.render("events.html", &ctx, "events/index.html".into())?);
+
+        let metric_pages: Result<Vec<Page>, String> = (0..catalog.metrics.len())
+            .into_par_iter()
+            .map(|i| self.metric_page(catalog, i))
+            .collect();
+        pages.extend(metric_pages?);
+        let event_pages: Result<Vec<Page>, String> = (0..catalog.events.len())
+            .into_par_iter()
+            .map(|i| self.event_page(catalog, i))
+            .collect();
+        pages.extend(event_pages?);
+
+        for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
+            pages.extend(self.facet_pages(facet, &metric_rows, &event_rows)?);
+        }
+        pages.push(self.identifiers_page(catalog)?);
+        let ctx = self.context("", "Page not found");
+        pages.push(self.render("404.html", &ctx, "404.html".into())?);
+        Ok(pages)
+    }
+
+    /// The page of one metric (exposed for incremental rebuilds).
+    pub fn metric_page(&self, catalog: &Catalog, i: usize) -> Result<Page, String> {
+        let m = &catalog.metrics[i];
+        let slug = &catalog.metric_slugs[i];
+        let events: Vec<Value> = catalog.metric_events[i]
+            .iter()
+            .flat_map(|(me, hits)| {
+                if hits.is_empty() {
+                    vec![json!({"name": me.name, "unique": me.unique, "url": Value::Null})]
+                } else {
+                    hits.iter()
+                        .map(|&ei| {
+                            json!({"name": catalog.events[ei].id(), "unique": me.unique,
+                            "url": format!("events/{}/", catalog.event_slugs[ei])})
+                        })
+                        .collect()
+                }
+            })
+            .collect();
+        let mut badges = vec![json!({"label": m.status, "url": Value::Null, "kind": "status"})];
+        badges.push(facet_badge(catalog, "category", &m.data_category));
+        for t in &m.tiers {
+            badges.push(facet_badge(catalog, "tier", t));
+        }
+        if let Some(g) = &m.group {
+            badges.push(facet_badge(catalog, "group", g));
+        }
+        let item = json!({
+            "title": m.key_path,
+            "key_paths": m.expanded_key_paths(),
+            "description_html": markdown(&m.description),
+            "status": m.status,
+            "removed": m.removed,
+            "fields": fields(catalog, &m.fields, Kind::Metric),
+            "events": events,
+            "source": self.source(&m.source.rel),
+            "badges": badges,
+        });
+        let mut ctx = self.context("metrics", &m.key_path);
+        ctx.insert("item", &item);
+        self.render("metric.html", &ctx, format!("metrics/{slug}/index.html"))
+    }
+
+    /// The page of one event.
+    pub fn event_page(&self, catalog: &Catalog, i: usize) -> Result<Page, String> {
+        let e = &catalog.events[i];
+        let slug = &catalog.event_slugs[i];
+        let properties: Vec<Value> = e
+            .properties
+            .iter()
+            .map(|p| json!({
+                "name": p.name,
+                "anchor": format!("property-{}", anchor(&p.name)),
+                "description_html": markdown(p.description.as_deref().unwrap_or("")),
+                "block": p.details.as_ref().map(|d| serde_json::to_string_pretty(d).unwrap_or_default()),
+            }))
+            .collect();
+        let identifiers: Vec<Value> = e
+            .identifiers
+            .iter()
+            .map(|id| json!({"text": id, "url": facet_url(catalog, "data_class", id)}))
+            .collect();
+        let metrics: Vec<Value> = catalog.event_metrics[i]
+            .iter()
+            .map(|&mi| {
+                json!({"key_path": catalog.metrics[mi].key_path,
+                "url": format!("metrics/{}/", catalog.metric_slugs[mi])})
+            })
+            .collect();
+        let mut badges = vec![json!({"label": e.status, "url": Value::Null, "kind": "status"})];
+        if let Some(c) = &e.classification {
+            badges.push(facet_badge(catalog, "data_class", c));
+        }
+        for t in &e.tiers {
+            badges.push(facet_badge(catalog, "tier", t));
+        }
+        if let Some(g) = &e.group {
+            badges.push(facet_badge(catalog, "group", g));
+        }
+        let title = e.id().replace('/', " / ");
+        let item = json!({
+            "title": title,
+            "action": e.action,
+            "category": e.display_category(),
+            "description_html": markdown(&e.description),
+            "status": e.status,
+            "removed": e.removed,
+            "internal": e.internal,
+            "fields": fields(catalog, &e.fields, Kind::Event),
+            "properties": properties,
+            "identifiers": identifiers,
+            "metrics": metrics,
+            "source": self.source(&e.source.rel),
+            "badges": badges,
+        });
+        let mut ctx = self.context("events", &title);
+        ctx.insert("item", &item);
+        self.render("event.html", &ctx, format!("events/{slug}/index.html"))
+    }
+
+    fn source(&self, rel: &str) -> Value {
+        json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
+    }
+
+    fn facet_pages(
+        &self,
+        facet: &Facet,
+        metric_rows: &[Value],
+        event_rows: &[Value],
+    ) -> Result<Vec<Page>, String> {
+        let path = facet.path.expect("browse facets have a path");
+        let values: Vec<Value> = facet
+            .values
+            .iter()
+            .map(|(v, fv)| {
+                json!({
+                    "value": v, "label": v, "url": format!("{path}/{}/", fv.slug),
+                    "metric_count": fv.metrics.len(), "event_count": fv.events.len(),
+                })
+            })
+            .collect();
+        let header =
+            json!({"label": facet.label, "path": path, "param": facet.param, "values": values});
+        let mut pages = Vec::new();
+        let mut ctx = self.context(path, &plural(facet.label));
+        ctx.insert("facet", &header);
+        pages.push(self.render("facet_index.html", &ctx, format!("{path}/index.html"))?);
+        for (v, fv) in &facet.values {
+            let mut ctx = self.context(path, &format!("{}: {v}", facet.label));
+            ctx.insert("facet", &header);
+            ctx.insert(
+                "value",
+                &json!({"value": v, "label": v,
+                "metric_count": fv.metrics.len(), "event_count": fv.events.len()}),
+            );
+            let rows: Vec<&Value> = fv.metrics.iter().map(|&i| &metric_rows[i]).collect();
+            let erows: Vec<&Value> = fv.events.iter().map(|&i| &event_rows[i]).collect();
+            ctx.insert("rows", &rows);
+            ctx.insert("event_rows", &erows);
+            pages.push(self.render(
+                "facet_page.html",
+                &ctx,
+                format!("{path}/{}/index.html", fv.slug),
+            )?);
+        }
+        Ok(pages)
+    }
+
+    fn identifiers_page(&self, catalog: &Catalog) -> Result<Page, String> {
+        let identifiers: Vec<Value> = catalog
+            .facet("identifier")
+            .map(|f| {
+                f.values
+                    .iter()
+                    .map(|(v, fv)| {
+                        json!({"name": v, "event_count": fv.events.len(),
+                        "url": facet_url(catalog, "data_class", v)})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut ctx = self.context("identifiers", "Identifiers");
+        ctx.insert("identifiers", &identifiers);
+        self.render("identifiers.html", &ctx, "identifiers/index.html".into())
+    }
+}
+
+fn plural(label: &str) -> String {
+    match label {
+        "Data category" => "Data categories".into(),
+        "Data class" => "Data classes".into(),
+        other => format!("{other}s"),
+    }
+}
+
+/// Render untrusted markdown to safe HTML.
+pub fn markdown(src: &str) -> String {
+    use pulldown_cmark::{html, Options, Parser};
+    if src.trim().is_empty() {
+        return String::new();
+    }
+    let parser = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let mut out = String::with_capacity(src.len() * 2);
+    html::push_html(&mut out, parser);
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(&out)
+        .to_string()
+}
+
+/// Plain text of markdown, for table cells and search.
+pub fn plain_text(src: &str) -> String {
+    use pulldown_cmark::{Event as Md, Parser};
+    let mut out = String::with_capacity(src.len());
+    for ev in Parser::new(src) {
+        match ev {
+            Md::Text(t) | Md::Code(t) => out.push_str(&t),
+            Md::SoftBreak | Md::HardBreak => out.push(' '),
+            Md::End(_) => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An HTML id for a field or property name.
+pub fn anchor(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
+    catalog
+        .facet(param)
+        .and_then(|f| Some(format!("{}/{}/", f.path?, f.values.get(value)?.slug)))
+        .map_or(Value::Null, Value::String)
+}
+
+fn facet_badge(catalog: &Catalog, param: &str, value: &str) -> Value {
+    json!({"label": value, "url": facet_url(catalog, param, value), "kind": param})
+}
+
+/// The filter controls of a table: facets that filter it, with the URL parameter name the
+/// public links use.
+fn filter_facets(catalog: &Catalog, kind: Kind) -> Vec<Value> {
+    catalog
+        .facets_for(kind)
+        .filter(|f| f.param != "data_class")
+        .map(|f| {
+            let values: Vec<Value> = f
+                .values
+                .iter()
+                .filter_map(|(v, fv)| {
+                    let n = if kind == Kind::Metric {
+                        fv.metrics.len()
+                    } else {
+                        fv.events.len()
+                    };
+                    (n > 0).then(|| json!({"value": v, "label": v, "count": n}))
+                })
+                .collect();
+            json!({"param": url_param(f.param), "label": f.label, "values": values})
+        })
+        .collect()
+}
+
+/// The public query parameter of a facet (`event_category` is `category` on `/events/`).
+fn url_param(param: &str) -> &str {
+    if param == "event_category" {
+        "category"
+    } else {
+        param
+    }
+}
+
+/// A row of the metrics table.
+pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
+    let m: &Metric = &catalog.metrics[i];
+    let description = plain_text(&m.description);
+    let mut f = Map::new();
+    for facet in catalog.facets_for(Kind::Metric) {
+        f.insert(
+            url_param(facet.param).into(),
+            Value::String(metric_facet_values(m, facet.param).join("|")),
+        );
+    }
+    let search = [
+        m.key_path.as_str(),
+        &description,
+        m.group.as_deref().unwrap_or(""),
+        &m.data_category,
+        &m.status,
+        &m.time_frames.join(" "),
+        m.data_source.as_deref().unwrap_or(""),
+        &m.tiers.join(" "),
+        m.milestone.as_deref().unwrap_or(""),
+        &m.performance_indicators.join(" "),
+        &m.product_categories.join(" "),
+    ]
+    .join(" ")
+    .to_lowercase();
+    json!({
+        "slug": catalog.metric_slugs[i],
+        "url": format!("metrics/{}/", catalog.metric_slugs[i]),
+        "key_path": m.key_path,
+        "key_paths": m.expanded_key_paths(),
+        "description": description,
+        "group": m.group,
+        "data_category": m.data_category,
+        "status": m.status,
+        "time_frames": m.time_frames,
+        "data_source": m.data_source,
+        "tiers": m.tiers,
+        "milestone": m.milestone,
+        "pis": m.performance_indicators,
+        "removed": m.removed,
+        "f": f,
+        "search": search,
+    })
+}
+
+/// A row of the events table.
+pub fn event_row(catalog: &Catalog, i: usize) -> Value {
+    let e: &Event = &catalog.events[i];
+    let description = plain_text(&e.description);
+    let mut f = Map::new();
+    for facet in catalog
+        .facets_for(Kind::Event)
+        .filter(|f| f.param != "data_class")
+    {
+        let param = url_param(facet.param);
+        f.insert(
+            param.into(),
+            Value::String(event_facet_values(e, param).join("|")),
+        );
+    }
+    let props: Vec<&str> = e.properties.iter().map(|p| p.name.as_str()).collect();
+    let category = e.display_category();
+    let search = [
+        e.action.as_str(),
+        &category,
+        &description,
+        &e.identifiers.join(" "),
+        &props.join(" "),
+        e.classification.as_deref().unwrap_or(""),
+        e.group.as_deref().unwrap_or(""),
+        &e.tiers.join(" "),
+        e.milestone.as_deref().unwrap_or(""),
+        &e.status,
+        &e.service_name,
+    ]
+    .join(" ")
+    .to_lowercase();
+    json!({
+        "slug": catalog.event_slugs[i],
+        "url": format!("events/{}/", catalog.event_slugs[i]),
+        "action": e.action,
+        "category": category,
+        "description": description,
+        "identifiers": e.identifiers,
+        "properties": props,
+        "classification": e.classification,
+        "group": e.group,
+        "tiers": e.tiers,
+        "milestone": e.milestone,
+        "status": e.status,
+        "removed": e.removed,
+        "internal": e.internal,
+        "f": f,
+        "search": search,
+    })
+}
+
+/// Every field of a definition for its page, in file order, with links where a value has a
+/// page of its own (group, data category, tier) or is a URL.
+fn fields(catalog: &Catalog, raw: &Map<String, Value>, kind: Kind) -> Vec<Value> {
+    raw.iter()
+        .filter(|(k, _)| k.as_str() != "description")
+        .map(|(name, v)| {
+            let facet = match (name.as_str(), kind) {
+                ("data_category", Kind::Metric) => Some("category"),
+                ("tiers" | "tier", _) => Some("tier"),
+                ("product_group", _) => Some("group"),
+                ("identifiers", Kind::Event) => Some("data_class"),
+                ("classification", Kind::Event) => Some("data_class"),
+                _ => None,
+            };
+            let item = |s: String| {
+                let url = if s.starts_with("https://") || s.starts_with("http://") {
+                    Value::String(s.clone())
+                } else if let Some(p) = facet {
+                    let key = match p {
+                        "group" => crate::definition::normalize_group(&s),
+                        _ => s.to_lowercase(),
+                    };
+                    facet_url(catalog, p, &key)
+                } else {
+                    Value::Null
+                };
+                json!({"text": s, "url": url})
+            };
+            let (items, block): (Vec<Value>, Option<String>) = match v {
+                Value::Null => (Vec::new(), None),
+                Value::String(s) => (vec![item(s.clone())], None),
+                Value::Bool(_) | Value::Number(_) => (vec![item(v.to_string())], None),
+                Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => (
+                    a.iter()
+                        .map(|x| item(match x { Value::String(s) => s.clone(), o => o.to_string() }))
+                        .collect(),
+                    None,
+                ),
+                other => (Vec::new(), Some(serde_json::to_string_pretty(other).unwrap_or_default())),
+            };
+            let code = matches!(name.as_str(), "key_path" | "action" | "instrumentation_class" | "category");
+            json!({"name": name, "anchor": anchor(name), "items": items, "code": code, "block": block})
+        })
+        .collect()
+}
+
+fn template_error(e: &tera::Error) -> String {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}

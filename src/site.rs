@@ -1,0 +1,293 @@
+//! The build pipeline: load and check the definitions, then render, index, export and write.
+
+use crate::catalog::{self, Catalog};
+use crate::definition::Definition;
+use crate::diagnostics::Diagnostics;
+use crate::discover;
+use crate::export;
+use crate::output::{self, Staging};
+use crate::parse::{self, Document};
+use crate::render::{Page, Renderer, SiteInfo};
+use crate::search;
+use crate::validate;
+use include_dir::{include_dir, Dir};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+static DEFAULT_STATIC: Dir = include_dir!("$CARGO_MANIFEST_DIR/static");
+
+/// GitLab's repository, for "view source" links when the definitions are laid out like it.
+pub const GITLAB_REPO_URL: &str = "https://gitlab.com/gitlab-org/gitlab/-/blob/master/";
+
+/// The definitions, checked and catalogued.
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub catalog: Catalog,
+    pub diagnostics: Diagnostics,
+}
+
+/// Discover, parse, validate and catalog. Every problem is collected; nothing stops early.
+pub fn load(roots: &[PathBuf]) -> Loaded {
+    let found = discover::discover(roots);
+    let mut diagnostics = found.diagnostics;
+    let parsed: Vec<Result<Document, Box<crate::diagnostics::Diagnostic>>> =
+        found.files.par_iter().map(parse::parse_file).collect();
+    let mut documents = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(doc) => documents.push(doc),
+            Err(d) => diagnostics.push(*d),
+        }
+    }
+    let checked: Vec<(Diagnostics, Option<Definition>)> = documents
+        .par_iter()
+        .map(|doc| {
+            let mut d = Diagnostics::default();
+            let def = validate::check_document(doc, &mut d);
+            (d, def)
+        })
+        .collect();
+    let mut pairs: Vec<(&Document, Definition)> = Vec::new();
+    for (doc, (d, def)) in documents.iter().zip(checked) {
+        diagnostics.extend(d);
+        if let Some(def) = def {
+            pairs.push((doc, def));
+        }
+    }
+    let refs: Vec<(&Document, &Definition)> = pairs.iter().map(|(d, def)| (*d, def)).collect();
+    validate::check_cross_file(&refs, &mut diagnostics);
+    diagnostics.sort();
+    let definitions: Vec<Definition> = pairs.into_iter().map(|(_, d)| d).collect();
+    let catalog = catalog::build(definitions);
+    Loaded {
+        documents,
+        catalog,
+        diagnostics,
+    }
+}
+
+/// What `build` needs to know.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub definitions: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// `/`, `/sub/path/` or `https://host/sub/path/`.
+    pub base_url: String,
+    /// `None`: GitLab's repository when the definitions are laid out like GitLab, else no links.
+    pub repo_url: Option<String>,
+    pub title: String,
+    pub templates: Option<PathBuf>,
+    pub static_dir: Option<PathBuf>,
+}
+
+/// Why a build did not produce a site.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The definitions have errors (exit code 1).
+    Invalid(Diagnostics),
+    /// Could not run: bad `--out`, template error, I/O (exit code 2).
+    Failed(String),
+}
+
+/// A finished build.
+#[derive(Debug)]
+pub struct Report {
+    pub diagnostics: Diagnostics,
+    pub pages: usize,
+    pub files: usize,
+    pub metrics: usize,
+    pub events: usize,
+    pub out: PathBuf,
+}
+
+/// Split `https://host/path/` into (`https://host`, `/path/`); a bare path has no origin.
+pub fn split_base_url(base_url: &str) -> (String, String) {
+    let (origin, path) = match base_url.find("://") {
+        Some(i) => {
+            let rest = &base_url[i + 3..];
+            let slash = rest.find('/').map_or(base_url.len(), |j| i + 3 + j);
+            (base_url[..slash].to_string(), base_url[slash..].to_string())
+        }
+        None => (String::new(), base_url.to_string()),
+    };
+    let mut path = path.trim().trim_matches('/').to_string();
+    path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{path}/")
+    };
+    (origin, path)
+}
+
+/// Build time as RFC 3339; `SOURCE_DATE_EPOCH` makes it reproducible.
+pub fn build_time() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+        .unwrap_or_else(SystemTime::now);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// The commit of the git checkout holding `dir`, if any.
+pub fn source_commit(dir: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && s.len() >= 7).then_some(s)
+}
+
+/// Static assets: built-in defaults overlaid by the user's folder.
+fn static_files(over: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    fn embedded(dir: &Dir, files: &mut BTreeMap<String, Vec<u8>>) {
+        for f in dir.files() {
+            if let Some(p) = f.path().to_str() {
+                files.insert(p.to_string(), f.contents().to_vec());
+            }
+        }
+        for d in dir.dirs() {
+            embedded(d, files);
+        }
+    }
+    embedded(&DEFAULT_STATIC, &mut files);
+    if let Some(dir) = over.filter(|d| d.is_dir()) {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| format!("static: {e}"))?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let body = std::fs::read(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                files.insert(rel.to_string_lossy().replace('\\', "/"), body);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Everything a site consists of, in memory, before it is written.
+pub struct Rendered {
+    pub files: Vec<Page>,
+    pub pages: usize,
+}
+
+/// Render every output file of the site (HTML, assets, downloads, sitemap) into memory.
+pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> {
+    let (origin, base) = split_base_url(&opts.base_url);
+    let gitlab_layout = opts
+        .definitions
+        .iter()
+        .all(|d| discover::is_gitlab_layout(d));
+    let repo_url = match &opts.repo_url {
+        Some(u) if u.is_empty() => None,
+        Some(u) => Some(if u.ends_with('/') {
+            u.clone()
+        } else {
+            format!("{u}/")
+        }),
+        None => gitlab_layout.then(|| GITLAB_REPO_URL.to_string()),
+    };
+    let commit = opts.definitions.first().and_then(|d| source_commit(d));
+    let site = SiteInfo {
+        title: opts.title.clone(),
+        base: base.clone(),
+        build_time: build_time(),
+        commit_short: commit.as_ref().map(|c| c[..c.len().min(10)].to_string()),
+        commit,
+        repo_url,
+        metric_count: loaded.catalog.metrics.len(),
+        event_count: loaded.catalog.events.len(),
+    };
+    let statics = static_files(opts.static_dir.as_deref())?;
+    let mut assets = BTreeMap::new();
+    for (name, _) in &statics {
+        let key = name.rsplit('.').next().unwrap_or(name);
+        if name.starts_with("site.") {
+            assets.insert(key.to_string(), format!("static/{name}"));
+        }
+    }
+    let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
+    let mut files = renderer.render_all(&loaded.catalog)?;
+    let pages = files.len();
+    let html_paths: Vec<&str> = files
+        .iter()
+        .map(|p| p.path.as_str())
+        .filter(|p| *p != "404.html")
+        .collect();
+    let sitemap = export::sitemap(&origin, &base, &html_paths);
+    let c = &loaded.catalog;
+    files.push(Page {
+        path: "sitemap.xml".into(),
+        content: sitemap,
+    });
+    files.push(Page {
+        path: "metrics.json".into(),
+        content: export::metrics_json(c, &site),
+    });
+    files.push(Page {
+        path: "metrics.csv".into(),
+        content: export::metrics_csv(c, &site),
+    });
+    files.push(Page {
+        path: "events.json".into(),
+        content: export::events_json(c, &site),
+    });
+    files.push(Page {
+        path: "events.csv".into(),
+        content: export::events_csv(c, &site),
+    });
+    for (name, body) in statics {
+        files.push(Page {
+            path: format!("static/{name}"),
+            content: body,
+        });
+    }
+    Ok(Rendered { files, pages })
+}
+
+/// Build the site into `opts.out`, atomically. With any error in the definitions nothing is
+/// written and the previous site stays as it was.
+pub fn build(opts: &Options) -> Result<Report, BuildError> {
+    let out =
+        output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
+    let loaded = load(&opts.definitions);
+    if loaded.diagnostics.has_errors() {
+        return Err(BuildError::Invalid(loaded.diagnostics));
+    }
+    let rendered = render_site(&loaded, opts).map_err(BuildError::Failed)?;
+    let staging = Staging::create(&out).map_err(|e| {
+        BuildError::Failed(format!(
+            "cannot create staging folder next to {}: {e}",
+            out.display()
+        ))
+    })?;
+    rendered
+        .files
+        .par_iter()
+        .try_for_each(|f| {
+            staging
+                .write(&f.path, &f.content)
+                .map_err(|e| format!("{}: {e}", f.path))
+        })
+        .map_err(BuildError::Failed)?;
+    search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
+        .map_err(|e| BuildError::Failed(format!("search index: {e}")))?;
+    staging
+        .commit()
+        .map_err(|e| BuildError::Failed(format!("cannot replace {}: {e}", out.display())))?;
+    Ok(Report {
+        pages: rendered.pages,
+        files: rendered.files.len(),
+        metrics: loaded.catalog.metrics.len(),
+        events: loaded.catalog.events.len(),
+        diagnostics: loaded.diagnostics,
+        out,
+    })
+}

@@ -1,0 +1,380 @@
+//! `metricdict build` on the in-repo fixture tree: pages, fields, links, downloads, atomicity.
+
+mod common;
+use common::*;
+use std::fs;
+
+fn built() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("basic"), &out, &[]);
+    (tmp, out)
+}
+
+#[test]
+fn every_definition_gets_a_page_with_its_fields() {
+    let (_t, out) = built();
+    let f = files(&out);
+    for p in [
+        "index.html",
+        "events/index.html",
+        "metrics/counts.merge_requests/index.html",
+        "metrics/counts.legacy_users/index.html",
+        "metrics/redis_hll_counters.code_review.users_creating_merge_requests/index.html",
+        "events/create_merge_request/index.html",
+        "identifiers/index.html",
+        "404.html",
+        "sitemap.xml",
+        "metrics.json",
+        "metrics.csv",
+        "events.json",
+        "events.csv",
+    ] {
+        assert!(f.contains(p), "missing {p}");
+    }
+    let page = html(out.join("metrics/counts.merge_requests/index.html"));
+    // Markdown description rendered.
+    assert_eq!(
+        select(&page, "strong")
+            .iter()
+            .filter(|e| text(e) == "merge requests")
+            .count(),
+        1,
+        "markdown rendered"
+    );
+    // Every field has an anchor, and field values link to browse pages.
+    for field in [
+        "key_path",
+        "product_group",
+        "data_category",
+        "tiers",
+        "milestone",
+        "introduced_by_url",
+    ] {
+        assert_eq!(
+            select(&page, &format!("[id='{field}']")).len(),
+            1,
+            "anchor for {field}"
+        );
+    }
+    assert!(
+        !select(&page, "a[href='/groups/code_review/']").is_empty(),
+        "group links to its page"
+    );
+    assert!(!select(&page, "a[href='/categories/operational/']").is_empty());
+    let src = select(
+        &page,
+        "a[href^='https://gitlab.com/gitlab-org/gitlab/-/blob/master/config/metrics/counts_all/']",
+    );
+    assert!(!src.is_empty(), "view-source link");
+    assert!(!select(
+        &page,
+        "a[href='https://gitlab.com/gitlab-org/gitlab/-/merge_requests/54332']"
+    )
+    .is_empty());
+}
+
+#[test]
+fn milestone_8_10_survives_yaml_float_parsing() {
+    let (_t, out) = built();
+    let page = read(out.join("metrics/counts.legacy_users/index.html"));
+    assert!(page.contains("8.10"), "page shows 8.10");
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let m = json["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key_path"] == "counts.legacy_users")
+        .unwrap();
+    assert_eq!(m["milestone"], "8.10");
+    // Old shapes normalised: tier → tiers, capitalised category, group::name.
+    assert_eq!(m["tiers"], serde_json::json!(["free"]));
+    assert_eq!(m["data_category"], "optional");
+    assert_eq!(m["product_group"], "access");
+}
+
+#[test]
+fn legacy_events_sharing_an_action_get_separate_pages() {
+    let (_t, out) = built();
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let creates: Vec<&serde_json::Value> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "create")
+        .collect();
+    assert_eq!(creates.len(), 2);
+    let urls: Vec<&str> = creates.iter().map(|e| e["url"].as_str().unwrap()).collect();
+    assert_ne!(urls[0], urls[1]);
+    for u in urls {
+        let p = out.join(u.trim_start_matches('/')).join("index.html");
+        assert!(p.is_file(), "{}", p.display());
+    }
+    // The legacy label_description shows up as the `label` property.
+    let legacy = creates
+        .iter()
+        .find(|e| e["category"] == "merge_request_action")
+        .unwrap();
+    assert_eq!(legacy["additional_properties"][0]["name"], "label");
+}
+
+#[test]
+fn metric_links_to_its_events_and_back() {
+    let (_t, out) = built();
+    let m = html(
+        out.join("metrics/redis_hll_counters.code_review.users_creating_merge_requests/index.html"),
+    );
+    assert!(
+        !select(&m, "a[href='/events/create_merge_request/']").is_empty(),
+        "metric → event"
+    );
+    let e = html(out.join("events/create_merge_request/index.html"));
+    assert!(
+        !select(
+            &e,
+            "a[href='/metrics/redis_hll_counters.code_review.users_creating_merge_requests/']"
+        )
+        .is_empty(),
+        "event → metric"
+    );
+    // time_frame list → expanded key paths, as GitLab's dictionary shows them.
+    let body = text(&select(&m, "main")[0]);
+    assert!(body.contains("redis_hll_counters.code_review.users_creating_merge_requests_weekly"));
+    assert!(body.contains("redis_hll_counters.code_review.users_creating_merge_requests_monthly"));
+}
+
+#[test]
+fn tables_carry_every_row_with_filter_data() {
+    let (_t, out) = built();
+    let index = html(out.join("index.html"));
+    let rows = select(&index, "tr[data-key]");
+    assert_eq!(
+        rows.len(),
+        5,
+        "all metrics rendered server-side, removed included"
+    );
+    let removed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.value().attr("data-removed") == Some("true"))
+        .collect();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(
+        removed[0].value().attr("data-key"),
+        Some("counts_monthly.old_removed_thing")
+    );
+    let operational: Vec<_> = rows
+        .iter()
+        .filter(|r| r.value().attr("data-f-category") == Some("operational"))
+        .collect();
+    assert_eq!(operational.len(), 1);
+    let events = html(out.join("events/index.html"));
+    let duo: Vec<_> = select(&events, "tr[data-key]")
+        .into_iter()
+        .filter(|r| r.value().attr("data-f-classification") == Some("duo"))
+        .collect();
+    assert_eq!(duo.len(), 1);
+}
+
+#[test]
+fn downloads_have_one_row_per_definition_and_a_stamp() {
+    let (_t, out) = built();
+    let m: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    assert_eq!(m["metrics"].as_array().unwrap().len(), 5);
+    assert!(m["generated"]["build_time"]
+        .as_str()
+        .unwrap()
+        .starts_with("20"));
+    let e: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    assert_eq!(e["events"].as_array().unwrap().len(), 5);
+    let csv = read(out.join("metrics.csv"));
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(r.records().count(), 5);
+    let csv = read(out.join("events.csv"));
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert!(headers.iter().any(|h| h == "build_time"));
+    assert_eq!(r.records().count(), 5);
+}
+
+#[test]
+fn browse_page_counts_add_up() {
+    let (_t, out) = built();
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let metrics = json["metrics"].as_array().unwrap();
+    for (dir, field) in [("categories", "data_category"), ("groups", "product_group")] {
+        let mut total = 0;
+        for f in files(&out.join(dir))
+            .iter()
+            .filter(|p| p.ends_with("/index.html"))
+        {
+            let page = html(out.join(dir).join(f));
+            let n = select(
+                &page,
+                "tr[data-key^='counts'], tr[data-key^='redis'], tr[data-key^='settings']",
+            )
+            .len();
+            total += n;
+            let value = f.trim_end_matches("/index.html");
+            let expected = metrics
+                .iter()
+                .filter(|m| m[field].as_str() == Some(value))
+                .count();
+            assert_eq!(n, expected, "{dir}/{value}");
+        }
+        assert_eq!(total, metrics.len(), "{dir} pages cover every metric once");
+    }
+}
+
+#[test]
+fn links_resolve_at_root_and_under_a_sub_path() {
+    let (_t, out) = built();
+    assert!(check_links(&out, "/") > 50);
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = tmp.path().join("site");
+    build(
+        &fixture("basic"),
+        &sub,
+        &["--base-url", "https://example.gitlab.io/metrics/"],
+    );
+    assert!(check_links(&sub, "/metrics/") > 50);
+    let sitemap = read(sub.join("sitemap.xml"));
+    assert!(sitemap
+        .contains("<loc>https://example.gitlab.io/metrics/metrics/counts.merge_requests/</loc>"));
+}
+
+#[test]
+fn same_input_gives_identical_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let o = bin()
+            .current_dir(repo())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args([
+                "build",
+                "-d",
+                fixture("basic").to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // tantivy names its segments with random ids; everything else must be byte-identical.
+    let keep = |p: &String| !p.starts_with("search/index/");
+    let fa: Vec<String> = files(&a).into_iter().filter(keep).collect();
+    let fb: Vec<String> = files(&b).into_iter().filter(keep).collect();
+    assert_eq!(fa, fb);
+    for f in &fa {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(b.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn failed_build_leaves_previous_site_untouched() {
+    let (tmp, out) = built();
+    let before = files(&out);
+    let index = fs::read(out.join("index.html")).unwrap();
+    // A broken copy of the fixture.
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    fs::write(
+        defs.join("config/metrics/counts_all/broken.yml"),
+        "key_path: [unclosed\n",
+    )
+    .unwrap();
+    let o = run(
+        &repo(),
+        &[
+            "build",
+            "-d",
+            defs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("broken.yml:1:"), "{}", stderr(&o));
+    assert_eq!(files(&out), before);
+    assert_eq!(fs::read(out.join("index.html")).unwrap(), index);
+    // No staging leftovers beside it.
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("metricdict-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn dangerous_out_dirs_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    let foreign = tmp.path().join("foreign");
+    fs::create_dir(&foreign).unwrap();
+    fs::write(foreign.join("thesis.txt"), "precious").unwrap();
+    let home = tmp.path().join("home");
+    fs::create_dir(&home).unwrap();
+    fs::write(home.join(".bashrc"), "x").unwrap();
+    for (out, why) in [
+        (defs.clone(), "definitions"),
+        (tmp.path().to_path_buf(), "definitions"),
+        (foreign.clone(), "not written by metricdict"),
+        (std::path::PathBuf::from("/"), "root"),
+        (home.clone(), "home"),
+    ] {
+        let o = bin()
+            .current_dir(repo())
+            .env("HOME", &home)
+            .args([
+                "build",
+                "-d",
+                defs.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{out:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{out:?}: {}", stderr(&o));
+    }
+    assert_eq!(read(foreign.join("thesis.txt")), "precious");
+    assert!(defs
+        .join("config/events/create_merge_request.yml")
+        .is_file());
+}
+
+#[test]
+fn user_templates_override_file_by_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    fs::create_dir(&tpl).unwrap();
+    fs::write(tpl.join("404.html"), "custom not found {{ base }}").unwrap();
+    let out = tmp.path().join("site");
+    build(
+        &fixture("basic"),
+        &out,
+        &["--templates", tpl.to_str().unwrap()],
+    );
+    assert_eq!(read(out.join("404.html")), "custom not found /");
+    // Other templates still come from the defaults.
+    assert!(read(out.join("index.html")).contains("counts.merge_requests"));
+}
+
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let target = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
