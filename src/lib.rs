@@ -12,6 +12,7 @@ pub mod export;
 pub mod output;
 pub mod parse;
 pub mod render;
+pub mod schema;
 pub mod search;
 pub mod site;
 pub mod validate;

@@ -83,6 +83,7 @@ impl Renderer {
             }
         }
         let mut tera = Tera::default();
+        tera.set_escape_fn(escape_html);
         tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| template_error(&e))?;
         Ok(Renderer { tera, site, assets })
@@ -569,6 +570,23 @@ fn fields(catalog: &Catalog, raw: &Map<String, Value>, kind: Kind) -> Vec<Value>
             json!({"name": name, "anchor": anchor(name), "items": items, "code": code, "block": block})
         })
         .collect()
+}
+
+/// HTML escaping for text and attribute values. Unlike tera's default it leaves `/` alone, so
+/// URLs stay readable in the output (escaping `/` adds nothing in HTML contexts).
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn template_error(e: &tera::Error) -> String {

@@ -2,12 +2,13 @@
 
 use crate::catalog::{self, Catalog};
 use crate::definition::Definition;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostic, Diagnostics, Position};
 use crate::discover;
 use crate::export;
 use crate::output::{self, Staging};
 use crate::parse::{self, Document};
 use crate::render::{Page, Renderer, SiteInfo};
+use crate::schema;
 use crate::search;
 use crate::validate;
 use include_dir::{include_dir, Dir};
@@ -32,7 +33,7 @@ pub struct Loaded {
 pub fn load(roots: &[PathBuf]) -> Loaded {
     let found = discover::discover(roots);
     let mut diagnostics = found.diagnostics;
-    let parsed: Vec<Result<Document, Box<crate::diagnostics::Diagnostic>>> =
+    let parsed: Vec<Result<Document, Box<Diagnostic>>> =
         found.files.par_iter().map(parse::parse_file).collect();
     let mut documents = Vec::with_capacity(parsed.len());
     for p in parsed {
@@ -41,11 +42,27 @@ pub fn load(roots: &[PathBuf]) -> Loaded {
             Err(d) => diagnostics.push(*d),
         }
     }
+    let schemas = match schema::Schemas::load(&found.schemas) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let at = found
+                .schemas
+                .metrics_dir
+                .clone()
+                .or(found.schemas.events.clone())
+                .unwrap_or_default();
+            diagnostics.push(Diagnostic::error("schema-file", at, Position::default(), e));
+            None
+        }
+    };
     let checked: Vec<(Diagnostics, Option<Definition>)> = documents
         .par_iter()
         .map(|doc| {
             let mut d = Diagnostics::default();
             let def = validate::check_document(doc, &mut d);
+            if let (Some(s), Some(def)) = (&schemas, &def) {
+                s.check(doc, matches!(def, Definition::Metric(_)), &mut d);
+            }
             (d, def)
         })
         .collect();

@@ -299,7 +299,11 @@ fn failed_build_leaves_previous_site_untouched() {
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("broken.yml:1:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("broken.yml:2:1: error[yaml-syntax]"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(files(&out), before);
     assert_eq!(fs::read(out.join("index.html")).unwrap(), index);
     // No staging leftovers beside it.

@@ -1,0 +1,273 @@
+/* metricdict: live filtering for the metric/event tables. Vanilla ES2017, no dependencies.
+ * Each table lives in a `.dict-box[data-table]` container and is filtered independently.
+ * A container with `data-sync` reads its state from, and writes it back to, the page URL. */
+(function () {
+  'use strict';
+
+  var STORE = 'metricdict.cols.';
+  var boxes = [];
+  var colStyle = null;
+
+  // "a|b" or "a,b" -> ['a', 'b'] (lower-cased, trimmed, no empties)
+  function list(s, sep) {
+    return String(s || '').split(sep).map(function (x) { return x.trim().toLowerCase(); })
+      .filter(function (x) { return x !== ''; });
+  }
+
+  // Comma-separated filter value -> accepted values (the whole value too, in case it contains a comma).
+  function wanted(v) {
+    var parts = list(v, ',');
+    var whole = String(v).trim().toLowerCase();
+    if (parts.length > 1 && whole) parts.push(whole);
+    return parts;
+  }
+
+  function setSelect(sel, v) {
+    var lv = v.toLowerCase();
+    var opt = Array.prototype.find.call(sel.options, function (o) { return o.value.toLowerCase() === lv; });
+    if (!opt) {
+      opt = new Option(v, v);
+      sel.appendChild(opt);
+    }
+    sel.value = opt.value;
+  }
+
+  function setup(box) {
+    var kind = box.getAttribute('data-table');
+    var noun = box.getAttribute('data-noun') || kind;
+    var sync = box.hasAttribute('data-sync');
+    var form = box.querySelector('form.filters');
+    var q = box.querySelector('.fb-q');
+    var toggle = box.querySelector('.fb-removed');
+    var toggleLabel = box.querySelector('.fb-removed-label');
+    var count = box.querySelector('.fb-count');
+    var empty = box.querySelector('.empty');
+    var clears = Array.prototype.slice.call(box.querySelectorAll('.fb-clear'));
+    var selects = Array.prototype.slice.call(box.querySelectorAll('select[data-param]'));
+    var cols = Array.prototype.slice.call(box.querySelectorAll('.fb-cols input[data-col]'));
+    var trs = Array.prototype.slice.call(box.querySelectorAll('table tbody tr'));
+
+    // Known filter params (lower-case -> name as written in the URL): the selects, plus any data-f-* attribute.
+    var params = new Map();
+    selects.forEach(function (s) { params.set(s.getAttribute('data-param').toLowerCase(), s.getAttribute('data-param')); });
+    if (trs[0]) {
+      Array.prototype.forEach.call(trs[0].attributes, function (a) {
+        var p = a.name.indexOf('data-f-') === 0 ? a.name.slice(7) : '';
+        if (p && !params.has(p)) params.set(p, p);
+      });
+    }
+
+    var rows = trs.map(function (tr) {
+      var f = {};
+      params.forEach(function (_, p) { f[p] = list(tr.getAttribute('data-f-' + p), '|'); });
+      // Events: `category` also matches the classification (e.g. ?category=duo).
+      if (kind === 'events') f.category = (f.category || []).concat(list(tr.getAttribute('data-f-classification'), '|'));
+      return {
+        tr: tr,
+        f: f,
+        search: (tr.getAttribute('data-search') || '').toLowerCase(),
+        removed: tr.getAttribute('data-removed') === 'true'
+      };
+    });
+    var removedTotal = rows.filter(function (r) { return r.removed; }).length;
+    if (toggleLabel) toggleLabel.textContent = 'Show ' + removedTotal + ' removed';
+    if (toggle) toggle.closest('label').hidden = removedTotal === 0;
+
+    var extra = {}; // URL filters on known params that have no select: lower-case name -> [name, value]
+    var selectFor = function (lp) {
+      return selects.find(function (s) { return s.getAttribute('data-param').toLowerCase() === lp; });
+    };
+
+    if (sync) {
+      new URLSearchParams(location.search).forEach(function (v, k) {
+        var lk = k.toLowerCase();
+        if (lk === 'q') { if (q) q.value = v; }
+        else if (lk === 'removed') { if (toggle) toggle.checked = v === '1' || v === 'true'; }
+        else if (params.has(lk) && v.trim()) {
+          var sel = selectFor(lk);
+          if (sel) setSelect(sel, v.trim()); else extra[lk] = [k, v.trim()];
+        }
+      });
+    }
+
+    function state() {
+      var f = {};
+      Object.keys(extra).forEach(function (k) { f[k] = wanted(extra[k][1]); });
+      selects.forEach(function (s) {
+        s.classList.toggle('active', s.value !== '');
+        if (s.value) f[s.getAttribute('data-param').toLowerCase()] = wanted(s.value);
+      });
+      return {
+        terms: list(q ? q.value : '', /\s+/),
+        f: f,
+        removed: !!(toggle && toggle.checked) || (f.status || []).indexOf('removed') >= 0
+      };
+    }
+
+    function matches(r, st) {
+      if (r.removed && !st.removed) return false;
+      for (var k in st.f) {
+        var want = st.f[k], have = r.f[k] || [];
+        if (want.length && !want.some(function (w) { return have.indexOf(w) >= 0; })) return false;
+      }
+      for (var i = 0; i < st.terms.length; i++) if (r.search.indexOf(st.terms[i]) < 0) return false;
+      return true;
+    }
+
+    function writeUrl() {
+      var out = new URLSearchParams();
+      var qv = q ? q.value.trim() : '';
+      if (qv) out.set('q', qv);
+      selects.forEach(function (s) { if (s.value) out.set(s.getAttribute('data-param'), s.value); });
+      Object.keys(extra).forEach(function (k) { out.set(extra[k][0], extra[k][1]); });
+      if (toggle && toggle.checked) out.set('removed', '1');
+      new URLSearchParams(location.search).forEach(function (v, k) { // keep params we don't own
+        var lk = k.toLowerCase();
+        if (v && lk !== 'q' && lk !== 'removed' && !params.has(lk)) out.append(k, v);
+      });
+      var s = out.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':');
+      var url = location.pathname + (s ? '?' + s : '') + location.hash;
+      if (url !== location.pathname + location.search + location.hash) {
+        try { history.replaceState(history.state, '', url); } catch (e) { /* file:// etc. */ }
+      }
+    }
+
+    function apply() {
+      var st = state();
+      var n = 0;
+      rows.forEach(function (r) {
+        var show = matches(r, st);
+        if (show) n++;
+        if (r.tr.hidden === show) r.tr.hidden = !show;
+      });
+      if (count) count.textContent = 'Showing ' + n + ' of ' + rows.length + ' ' + noun;
+      if (empty) empty.hidden = n > 0;
+      var active = st.terms.length > 0 || Object.keys(st.f).length > 0;
+      clears.forEach(function (c) { if (c.closest('form')) c.hidden = !active; });
+      if (sync) writeUrl();
+      box.classList.add('ready');
+      return n;
+    }
+
+    function clear() {
+      if (q) q.value = '';
+      selects.forEach(function (s) { s.value = ''; });
+      extra = {};
+      apply();
+      if (q) q.focus();
+    }
+
+    if (form) form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
+    if (q) { q.addEventListener('input', apply); q.addEventListener('search', apply); }
+    selects.forEach(function (s) { s.addEventListener('change', apply); });
+    if (toggle) toggle.addEventListener('change', apply);
+    clears.forEach(function (c) { c.addEventListener('click', clear); });
+
+    // Column chooser. Without a stored choice, the CSS media queries decide; the boxes mirror them.
+    var details = box.querySelector('.fb-cols');
+    function mirrorCss() {
+      if (box.classList.contains('cols-managed')) return;
+      cols.forEach(function (c) {
+        var th = box.querySelector('th[data-col="' + c.getAttribute('data-col') + '"]');
+        c.checked = !th || getComputedStyle(th).display !== 'none';
+      });
+    }
+    var stored = null;
+    try { stored = JSON.parse(localStorage.getItem(STORE + kind)); } catch (e) { stored = null; }
+    if (Array.isArray(stored)) {
+      cols.forEach(function (c) { c.checked = c.disabled || stored.indexOf(c.getAttribute('data-col')) < 0; });
+      box.classList.add('cols-managed');
+    } else {
+      mirrorCss();
+    }
+    if (details) details.addEventListener('toggle', mirrorCss);
+    cols.forEach(function (c) {
+      c.addEventListener('change', function () {
+        var hidden = cols.filter(function (x) { return !x.checked; }).map(function (x) { return x.getAttribute('data-col'); });
+        try { localStorage.setItem(STORE + kind, JSON.stringify(hidden)); } catch (e) { /* private mode */ }
+        box.classList.add('cols-managed');
+        renderCols();
+      });
+    });
+
+    return { el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows };
+  }
+
+  function renderCols() {
+    if (!colStyle) {
+      colStyle = document.createElement('style');
+      document.head.appendChild(colStyle);
+    }
+    var css = '';
+    boxes.forEach(function (b) {
+      if (!b.el.classList.contains('cols-managed')) return;
+      b.cols.forEach(function (c) {
+        if (!c.checked) {
+          css += '.dict-box[data-table="' + CSS.escape(b.kind) + '"].cols-managed [data-col="' +
+            CSS.escape(c.getAttribute('data-col')) + '"]{display:none}\n';
+        }
+      });
+    });
+    colStyle.textContent = css;
+  }
+
+  // Let long dotted/underscored/CamelCase identifiers break at separators (<wbr> keeps copy/paste intact).
+  function addBreaks(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('.kp, .kp-title, .brk'), function (el) {
+      if (el.children.length) return;
+      // break after . _ / : and between camelCase humps
+      var parts = el.textContent.replace(/([._/:]+|[a-z](?=[A-Z]))/g, '$1\u0000').split('\u0000').filter(Boolean);
+      if (parts.length < 2) return;
+      var frag = document.createDocumentFragment();
+      parts.forEach(function (p, i) {
+        if (i) frag.appendChild(document.createElement('wbr'));
+        frag.appendChild(document.createTextNode(p));
+      });
+      el.textContent = '';
+      el.appendChild(frag);
+    });
+  }
+
+  function closeMenus(except) {
+    Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open], details.downloads[open]'), function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (el) {
+      var b = setup(el);
+      boxes.push(b);
+      b.apply();
+    });
+    renderCols();
+    addBreaks(document);
+
+    document.addEventListener('click', function (e) {
+      closeMenus(e.target.closest ? e.target.closest('details') : null);
+    });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') {
+        var open = document.querySelector('details.fb-cols[open], details.downloads[open]');
+        if (open) { open.open = false; open.querySelector('summary').focus(); }
+        return;
+      }
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      var q = document.querySelector('.fb-q');
+      if (!q) return;
+      e.preventDefault();
+      q.focus();
+      q.select();
+    });
+  }
+
+  window.metricdict = {
+    boxes: boxes,
+    apply: function () { return boxes.map(function (b) { return b.apply(); }); }
+  };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
