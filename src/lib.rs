@@ -14,5 +14,6 @@ pub mod parse;
 pub mod render;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod validate;

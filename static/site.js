@@ -203,7 +203,7 @@
       if (!b.el.classList.contains('cols-managed')) return;
       b.cols.forEach(function (c) {
         if (!c.checked) {
-          css += '.dict-box[data-table="' + CSS.escape(b.kind) + '"].cols-managed [data-col="' +
+          css += '.dict-box[data-table="' + CSS.escape(b.kind) + '"].cols-managed .dict [data-col="' +
             CSS.escape(c.getAttribute('data-col')) + '"]{display:none}\n';
         }
       });
@@ -236,9 +236,14 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (el) {
-      var b = setup(el);
-      boxes.push(b);
-      b.apply();
+      try {
+        var b = setup(el);
+        boxes.push(b);
+        b.apply();
+      } catch (e) {
+        el.classList.add('ready'); // never leave removed rows stuck behind the pre-JS CSS
+        if (window.console) console.error(e);
+      }
     });
     renderCols();
     addBreaks(document);

@@ -1,0 +1,232 @@
+//! Real-browser tests in headless Chromium (Debian's `chromium`): filters from the URL, typing
+//! in the search box, and that injected scripts never run.
+//!
+//! Skipped with a note when no Chromium is installed, unless `METRICDICT_REQUIRE_BROWSER=1`
+//! (set by `.ci/run`, which installs it), in which case a missing browser fails the test.
+//! Screenshots are written to `target/screenshots/` for people to look at.
+
+mod common;
+use common::*;
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use metricdict::serve::StaticServer;
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn chromium() -> Option<PathBuf> {
+    let found = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("METRICDICT_REQUIRE_BROWSER").is_none(),
+            "METRICDICT_REQUIRE_BROWSER is set but no Chromium is installed"
+        );
+        eprintln!("no Chromium found; browser test skipped (apt-get install -y chromium)");
+    }
+    found
+}
+
+fn launch(path: PathBuf) -> Browser {
+    let profile = tempfile::tempdir().unwrap().keep();
+    let args: Vec<&OsStr> = [
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ]
+    .iter()
+    .map(OsStr::new)
+    .collect();
+    Browser::new(
+        LaunchOptions::default_builder()
+            .path(Some(path))
+            .sandbox(false)
+            .headless(true)
+            .window_size(Some((1400, 900)))
+            .user_data_dir(Some(profile))
+            .idle_browser_timeout(Duration::from_secs(120))
+            .args(args)
+            .build()
+            .unwrap(),
+    )
+    .expect("chromium starts")
+}
+
+fn open(tab: &Arc<Tab>, url: &str) {
+    tab.navigate_to(url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("body").unwrap();
+}
+
+fn eval(tab: &Arc<Tab>, js: &str) -> Value {
+    tab.evaluate(js, false)
+        .unwrap()
+        .value
+        .unwrap_or(Value::Null)
+}
+
+/// Keys of the table rows a person can see.
+fn visible_keys(tab: &Arc<Tab>) -> Vec<String> {
+    let v = eval(tab, "JSON.stringify([...document.querySelectorAll('tr[data-key]')].filter(r => r.offsetParent !== null && !r.hidden).map(r => r.dataset.key))");
+    serde_json::from_str(v.as_str().unwrap()).unwrap()
+}
+
+fn screenshot(tab: &Arc<Tab>, name: &str) {
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    let dir = repo().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+fn definitions() -> PathBuf {
+    corpus().unwrap_or_else(|| fixture("basic"))
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn url_filters_and_typing_show_exactly_the_matching_rows() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&definitions(), &out, &["--base-url", "/dictionary/"]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/dictionary/").unwrap();
+    let base = format!("http://127.0.0.1:{}/dictionary/", server.port);
+    let metrics: Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let events: Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+
+    // Legal's link: operational metrics, removed ones hidden.
+    open(&tab, &format!("{base}?category=operational"));
+    let expected: Vec<String> = metrics["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["data_category"] == "operational" && m["status"] != "removed")
+        .map(|m| m["key_path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(sorted(visible_keys(&tab)), sorted(expected));
+    screenshot(&tab, "index-operational");
+
+    // Duo events by classification.
+    open(&tab, &format!("{base}events/?category=duo"));
+    let expected: Vec<String> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            (e["classification"] == "duo" || e["category"] == "duo") && e["status"] != "removed"
+        })
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(sorted(visible_keys(&tab)), sorted(expected));
+    screenshot(&tab, "events-duo");
+
+    // Typing in the search box filters rows instantly and keeps the query in the URL.
+    open(&tab, &base);
+    let all = visible_keys(&tab).len();
+    tab.wait_for_element("#q").unwrap().click().unwrap();
+    tab.type_str("merge request").unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let shown = visible_keys(&tab);
+    let index = html(out.join("index.html"));
+    let expected: Vec<String> = select(&index, "tr[data-key]")
+        .iter()
+        .filter(|r| r.value().attr("data-removed") != Some("true"))
+        .filter(|r| {
+            let s = r.value().attr("data-search").unwrap_or("");
+            s.contains("merge") && s.contains("request")
+        })
+        .map(|r| r.value().attr("data-key").unwrap().to_string())
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.len() < all,
+        "typing narrows the table ({} of {all})",
+        shown.len()
+    );
+    assert_eq!(sorted(shown), sorted(expected));
+    let url = eval(&tab, "location.search");
+    assert!(url.as_str().unwrap().contains("q=merge"), "{url}");
+    screenshot(&tab, "index-search");
+
+    // A metric page and the events page, for people to look at.
+    let first = metrics["metrics"][0]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/dictionary/")
+        .to_string();
+    open(&tab, &format!("{base}{first}"));
+    screenshot(&tab, "metric-page");
+    open(&tab, &format!("{base}events/"));
+    screenshot(&tab, "events");
+}
+
+#[test]
+fn injected_scripts_never_run() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("hostile"), &out, &[]);
+    // Path traversal: nothing outside the output folder.
+    assert!(!tmp.path().join("escaped").exists());
+    let outside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(outside, vec![std::ffi::OsString::from("site")]);
+
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    let pages: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|p| p.ends_with("index.html"))
+        .collect();
+    assert!(pages.len() >= 8);
+    for page in &pages {
+        let url = format!("{base}{}", page.trim_end_matches("index.html"));
+        open(&tab, &url);
+        // Hover and click everything a user might touch.
+        eval(&tab, "document.querySelectorAll('a, b, img, svg, [onmouseover]').forEach(e => { e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); })");
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            eval(&tab, "typeof window.__xss"),
+            Value::String("undefined".into()),
+            "script ran on {url}"
+        );
+        let scripts = eval(&tab, "[...document.scripts].filter(s => !s.src || !s.src.includes('/static/')).map(s => s.textContent.slice(0, 80)).join(' | ')");
+        assert!(
+            !scripts.as_str().unwrap_or("").contains("__xss"),
+            "injected inline script on {url}: {scripts}"
+        );
+        let js_links = eval(&tab, "[...document.querySelectorAll('a[href], iframe[src]')].filter(a => (a.getAttribute('href') || a.getAttribute('src') || '').trim().toLowerCase().startsWith('javascript')).length");
+        assert_eq!(js_links, Value::from(0), "javascript: link on {url}");
+    }
+    open(&tab, &format!("{base}metrics/counts.xss_description/"));
+    screenshot(&tab, "hostile-metric");
+}
