@@ -360,11 +360,7 @@ pub fn plain_text(src: &str) -> String {
         match ev {
             Md::Text(t) | Md::Code(t) => out.push_str(&t),
             Md::SoftBreak | Md::HardBreak => out.push(' '),
-            Md::End(_) => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
+            Md::End(_) if !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
     }

@@ -224,7 +224,7 @@ pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> 
     };
     let statics = static_files(opts.static_dir.as_deref())?;
     let mut assets = BTreeMap::new();
-    for (name, _) in &statics {
+    for name in statics.keys() {
         let key = name.rsplit('.').next().unwrap_or(name);
         if name.starts_with("site.") {
             assets.insert(key.to_string(), format!("static/{name}"));
