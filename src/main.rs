@@ -67,6 +67,9 @@ struct BuildArgs {
     /// Print only errors.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Print every warning, not just their count.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -155,26 +158,37 @@ fn build(args: BuildArgs, config: Config) -> u8 {
     };
     match site::build(&opts) {
         Ok(report) => {
-            if !args.quiet {
+            if args.verbose {
                 eprint!("{}", diagnostics::to_human(&report.diagnostics, color()));
+            }
+            if !args.quiet {
                 eprintln!(
-                    "built {} pages ({} metrics, {} events) into {}, {} warnings, {:.2} s",
+                    "built {} pages ({} metrics, {} events) into {}, {} warnings{}, {:.2} s",
                     report.pages,
                     report.metrics,
                     report.events,
                     report.out.display(),
                     report.diagnostics.warnings(),
+                    if args.verbose || report.diagnostics.warnings() == 0 {
+                        ""
+                    } else {
+                        " (--verbose or `metricdict check` lists them)"
+                    },
                     started.elapsed().as_secs_f64()
                 );
             }
             EXIT_OK
         }
-        Err(BuildError::Invalid(diags)) => {
+        Err(BuildError::Invalid(mut diags)) => {
+            if !args.verbose {
+                diags
+                    .0
+                    .retain(|d| d.severity == diagnostics::Severity::Error);
+            }
             eprint!("{}", diagnostics::to_human(&diags, color()));
             eprintln!(
-                "build failed: {} errors, {} warnings; {} left unchanged",
+                "build failed: {} errors; {} left unchanged",
                 diags.errors(),
-                diags.warnings(),
                 opts.out.display()
             );
             EXIT_INVALID
