@@ -257,7 +257,10 @@ pub fn to_gitlab(diags: &Diagnostics) -> String {
     let rows: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
-            let path = slash_path(&d.file);
+            // GitLab matches paths relative to the repository root (the job's working folder).
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let path = slash_path(d.file.strip_prefix(&cwd).unwrap_or(&d.file));
+            let path = path.trim_start_matches("./").to_string();
             let mut description = d.message.clone();
             if let Some(e) = &d.expected {
                 let _ = write!(description, " (expected {e})");

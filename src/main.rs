@@ -156,6 +156,9 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
     };
+    if let Some(code) = missing_root(&opts.definitions) {
+        return code;
+    }
     match site::build(&opts) {
         Ok(report) => {
             if args.verbose {
@@ -200,8 +203,28 @@ fn build(args: BuildArgs, config: Config) -> u8 {
     }
 }
 
+/// A definitions folder that does not exist means the command could not run (exit 2).
+fn missing_root(roots: &[PathBuf]) -> Option<u8> {
+    let missing: Vec<String> = roots
+        .iter()
+        .filter(|r| !r.is_dir())
+        .map(|r| r.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "error: definitions folder not found: {}",
+        missing.join(", ")
+    );
+    Some(EXIT_FAILED)
+}
+
 fn check(args: CheckArgs, config: &Config) -> u8 {
     let roots = definitions(args.sources.definitions, config);
+    if let Some(code) = missing_root(&roots) {
+        return code;
+    }
     let loaded = site::load(&roots);
     let d = &loaded.diagnostics;
     match args.format {

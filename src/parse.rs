@@ -274,6 +274,7 @@ fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut documents = 0;
+    let mut root_placed = false;
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
@@ -302,9 +303,21 @@ fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
             }
             Event::Scalar(value, style, _, _) => {
                 if let Some(Frame::Map {
-                    key: key @ None, ..
+                    key: key @ None,
+                    path,
                 }) = stack.last_mut()
                 {
+                    // Problems with the whole definition point at its first field.
+                    if path.is_empty() && !root_placed {
+                        spans.map.insert(
+                            String::new(),
+                            Span {
+                                key: pos,
+                                value: pos,
+                            },
+                        );
+                        root_placed = true;
+                    }
                     *key = Some((value, pos));
                     continue;
                 }

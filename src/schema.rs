@@ -147,6 +147,7 @@ impl Schemas {
         let instance = Value::Object(doc.fields.clone());
         let mut seen = std::collections::HashSet::new();
         let legacy = is_legacy_format(&doc.fields);
+        let mut found: Vec<Diagnostic> = Vec::new();
         for err in validator.iter_errors(&instance) {
             let pointer = err.instance_path.as_str().to_string();
             if let Some(mut d) = classify(doc, &pointer, &err.kind, &instance) {
@@ -160,9 +161,17 @@ impl Schemas {
                         .push_str(" (accepted: the definition is in GitLab's 2021 format)");
                 }
                 if seen.insert((d.rule, d.position, d.message.clone())) {
-                    diags.push(d.with_source(&doc.source));
+                    found.push(d.with_source(&doc.source));
                 }
             }
+        }
+        // "Matches no allowed shape" only summarises the specific findings; keep it only when
+        // it is the sole explanation.
+        if found.iter().any(|d| d.rule != "schema-combination") {
+            found.retain(|d| d.rule != "schema-combination");
+        }
+        for d in found {
+            diags.push(d);
         }
     }
 }
