@@ -127,7 +127,9 @@ pub fn parse_file(file: &SourceFile) -> Result<Document, Box<Diagnostic>> {
 pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
     let err = |rule, pos: Position, msg: String| {
-        Box::new(Diagnostic::error(rule, file.path.clone(), pos, msg).with_source(text))
+        Box::new(
+            Diagnostic::error(rule, file.path.clone(), within(text, pos), msg).with_source(text),
+        )
     };
     if text
         .lines()
@@ -193,6 +195,37 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
         fields,
         spans,
     })
+}
+
+/// Parsers report "end of input" one line past the last one; point at the end of the last line
+/// instead, so the position and snippet are somewhere an editor can go.
+fn within(text: &str, pos: Position) -> Position {
+    Bounds::of(text).clamp(pos)
+}
+
+/// The last line of a text and its length, for [`within`].
+struct Bounds {
+    lines: usize,
+    last_len: usize,
+}
+
+impl Bounds {
+    fn of(text: &str) -> Bounds {
+        let lines = text.lines().count().max(1);
+        let last_len = text.lines().last().map_or(0, |l| l.chars().count());
+        Bounds { lines, last_len }
+    }
+
+    fn clamp(&self, pos: Position) -> Position {
+        if pos.line <= self.lines {
+            pos
+        } else {
+            Position {
+                line: self.lines,
+                column: self.last_len + 1,
+            }
+        }
+    }
 }
 
 /// A short name for a JSON value's type, for "found" messages.
@@ -275,6 +308,7 @@ fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut documents = 0;
     let mut root_placed = false;
+    let bounds = Bounds::of(text);
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
@@ -286,10 +320,10 @@ fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
                 format!("invalid YAML: {}", e.info()),
             )
         })?;
-        let pos = Position {
+        let pos = bounds.clamp(Position {
             line: mark.line(),
             column: mark.col() + 1,
-        };
+        });
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
