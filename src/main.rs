@@ -31,8 +31,28 @@ enum Command {
     Build(BuildArgs),
     /// Check the definitions and report every problem (exit 0 clean, 1 errors, 2 could not run).
     Check(CheckArgs),
+    /// Build in memory, serve on http://127.0.0.1:4000/, rebuild and reload the browser on edits.
+    Serve(ServeArgs),
     /// Search a built site's index.
     Search(SearchArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    sources: Sources,
+    /// Address to bind; 0.0.0.0 exposes the server to your network.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, short = 'p', default_value_t = 4000)]
+    port: u16,
+    /// Path the site is served under (default: the path of the configured base URL, or /).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    #[arg(long = "static", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -121,6 +141,7 @@ fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Build(args) => build(args, config),
         Command::Check(args) => check(args, &config),
+        Command::Serve(args) => serve(args, config),
         Command::Search(args) => search(args),
     })
 }
@@ -155,6 +176,7 @@ fn build(args: BuildArgs, config: Config) -> u8 {
             .unwrap_or_else(|| "Metrics Dictionary".into()),
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
+        build_time: None,
     };
     if let Some(code) = missing_root(&opts.definitions) {
         return code;
@@ -245,6 +267,55 @@ fn check(args: CheckArgs, config: &Config) -> u8 {
         EXIT_INVALID
     } else {
         EXIT_OK
+    }
+}
+
+fn serve(args: ServeArgs, config: Config) -> u8 {
+    use metricdict::serve::{watch, LiveServer, LiveSite};
+    let definitions = definitions(args.sources.definitions, &config);
+    if let Some(code) = missing_root(&definitions) {
+        return code;
+    }
+    let (_, base) = site::split_base_url(
+        &args
+            .base_url
+            .or(config.base_url)
+            .unwrap_or_else(|| "/".into()),
+    );
+    let opts = site::Options {
+        definitions,
+        out: PathBuf::new(),
+        base_url: base.clone(),
+        repo_url: config.repo_url,
+        title: config.title.unwrap_or_else(|| "Metrics Dictionary".into()),
+        templates: existing_dir(args.templates, config.templates, "templates"),
+        static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
+        build_time: None,
+    };
+    let mut live = LiveSite::new(opts);
+    let first = live.rebuild(&[]);
+    let addr = format!("{}:{}", args.host, args.port);
+    let server = match LiveServer::start(live.shared(), &addr, &base) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    eprintln!(
+        "serving http://{}:{}{base} ({} pages, built in {:.0} ms{}); watching for changes, Ctrl-C to stop",
+        args.host,
+        server.port,
+        first.rendered,
+        first.elapsed.as_secs_f64() * 1000.0,
+        if first.ok { "" } else { "; the build has errors, see the browser" }
+    );
+    match watch(live, true) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot watch for changes: {e}");
+            EXIT_FAILED
+        }
     }
 }
 

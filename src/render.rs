@@ -10,8 +10,10 @@ use crate::definition::{Event, Metric};
 use include_dir::{include_dir, Dir};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 use tera::{Context, Tera};
 
 static DEFAULT_TEMPLATES: Dir = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -31,11 +33,40 @@ pub struct SiteInfo {
     pub event_count: usize,
 }
 
-/// One output file, path relative to the site root.
+/// One output file, path relative to the site root. Content is shared so unchanged pages can
+/// be reused across rebuilds without copying.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub path: String,
-    pub content: Vec<u8>,
+    pub content: Arc<[u8]>,
+}
+
+/// A page to render: template, context, output path.
+pub struct Job {
+    template: &'static str,
+    ctx: Context,
+    path: String,
+}
+
+/// Pages rendered by previous builds, keyed by output path, with a hash of what produced them
+/// (template name and context). A rebuild renders only pages whose inputs changed.
+#[derive(Default)]
+pub struct RenderCache {
+    pages: HashMap<String, (u64, Arc<[u8]>)>,
+}
+
+impl RenderCache {
+    /// Forget everything (after a template change).
+    pub fn clear(&mut self) {
+        self.pages.clear();
+    }
+}
+
+/// How much work a render did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RenderStats {
+    pub rendered: usize,
+    pub reused: usize,
 }
 
 /// The template engine with the site's templates loaded.
@@ -99,19 +130,70 @@ impl Renderer {
         ctx
     }
 
-    fn render(&self, template: &str, ctx: &Context, path: String) -> Result<Page, String> {
+    fn render(&self, job: &Job) -> Result<Arc<[u8]>, String> {
         let html = self
             .tera
-            .render(template, ctx)
+            .render(job.template, &job.ctx)
             .map_err(|e| template_error(&e))?;
-        Ok(Page {
-            path,
-            content: html.into_bytes(),
-        })
+        Ok(Arc::from(html.into_bytes()))
     }
 
-    /// Every HTML page of the site.
-    pub fn render_all(&self, catalog: &Catalog) -> Result<Vec<Page>, String> {
+    /// Every HTML page of the site. Pages whose template and context are unchanged since the
+    /// build that filled `cache` are reused instead of rendered.
+    pub fn render_all(
+        &self,
+        catalog: &Catalog,
+        cache: &mut RenderCache,
+    ) -> Result<(Vec<Page>, RenderStats), String> {
+        use rayon::prelude::*;
+        let jobs = self.jobs(catalog);
+        let cached = &cache.pages;
+        let results: Vec<Result<(Page, u64, bool), String>> = jobs
+            .par_iter()
+            .map(|job| {
+                let key = job_hash(job);
+                if let Some((k, content)) = cached.get(&job.path) {
+                    if *k == key {
+                        return Ok((
+                            Page {
+                                path: job.path.clone(),
+                                content: content.clone(),
+                            },
+                            key,
+                            false,
+                        ));
+                    }
+                }
+                let content = self.render(job)?;
+                Ok((
+                    Page {
+                        path: job.path.clone(),
+                        content,
+                    },
+                    key,
+                    true,
+                ))
+            })
+            .collect();
+        let mut pages = Vec::with_capacity(results.len());
+        let mut stats = RenderStats::default();
+        let mut next = HashMap::with_capacity(results.len());
+        for r in results {
+            let (page, key, rendered) = r?;
+            if rendered {
+                stats.rendered += 1
+            } else {
+                stats.reused += 1
+            }
+            next.insert(page.path.clone(), (key, page.content.clone()));
+            pages.push(page);
+        }
+        cache.pages = next;
+        Ok((pages, stats))
+    }
+
+    /// What to render: one job per page.
+    fn jobs(&self, catalog: &Catalog) -> Vec<Job> {
         use rayon::prelude::*;
         let metric_rows: Vec<Value> = (0..catalog.metrics.len())
             .map(|i| metric_row(catalog, i))
@@ -120,7 +202,7 @@ impl Renderer {
             .map(|i| event_row(catalog, i))
             .collect();
 
-        let mut pages = Vec::new();
+        let mut jobs = Vec::new();
         let mut ctx = self.context("metrics", "Metrics");
         ctx.insert("rows", &metric_rows);
         ctx.insert("facets", &filter_facets(catalog, Kind::Metric));
@@ -129,7 +211,7 @@ impl Renderer {
             "removed_count",
             &catalog.metrics.iter().filter(|m| m.removed).count(),
         );
-        pages.push(self.render("index.html", &ctx, "index.html".into())?);
+        jobs.push(job("index.html", ctx, "index.html".into()));
 
         let mut ctx = self.context("events", "Events");
         ctx.insert("rows", &event_rows);
@@ -139,30 +221,30 @@ impl Renderer {
             "removed_count",
             &catalog.events.iter().filter(|e| e.removed).count(),
         );
-        pages.push(self.render("events.html", &ctx, "events/index.html".into())?);
+        jobs.push(job("events.html", ctx, "events/index.html".into()));
 
-        let metric_pages: Result<Vec<Page>, String> = (0..catalog.metrics.len())
+        let metric_jobs: Vec<Job> = (0..catalog.metrics.len())
             .into_par_iter()
             .map(|i| self.metric_page(catalog, i))
             .collect();
-        pages.extend(metric_pages?);
-        let event_pages: Result<Vec<Page>, String> = (0..catalog.events.len())
+        jobs.extend(metric_jobs);
+        let event_jobs: Vec<Job> = (0..catalog.events.len())
             .into_par_iter()
             .map(|i| self.event_page(catalog, i))
             .collect();
-        pages.extend(event_pages?);
+        jobs.extend(event_jobs);
 
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
-            pages.extend(self.facet_pages(facet, &metric_rows, &event_rows)?);
+            jobs.extend(self.facet_pages(facet, &metric_rows, &event_rows));
         }
-        pages.push(self.identifiers_page(catalog)?);
+        jobs.push(self.identifiers_page(catalog));
         let ctx = self.context("", "Page not found");
-        pages.push(self.render("404.html", &ctx, "404.html".into())?);
-        Ok(pages)
+        jobs.push(job("404.html", ctx, "404.html".into()));
+        jobs
     }
 
-    /// The page of one metric (exposed for incremental rebuilds).
-    pub fn metric_page(&self, catalog: &Catalog, i: usize) -> Result<Page, String> {
+    /// The page of one metric.
+    fn metric_page(&self, catalog: &Catalog, i: usize) -> Job {
         let m = &catalog.metrics[i];
         let slug = &catalog.metric_slugs[i];
         let events: Vec<Value> = catalog.metric_events[i]
@@ -201,11 +283,11 @@ impl Renderer {
         });
         let mut ctx = self.context("metrics", &m.key_path);
         ctx.insert("item", &item);
-        self.render("metric.html", &ctx, format!("metrics/{slug}/index.html"))
+        job("metric.html", ctx, format!("metrics/{slug}/index.html"))
     }
 
     /// The page of one event.
-    pub fn event_page(&self, catalog: &Catalog, i: usize) -> Result<Page, String> {
+    fn event_page(&self, catalog: &Catalog, i: usize) -> Job {
         let e = &catalog.events[i];
         let slug = &catalog.event_slugs[i];
         let properties: Vec<Value> = e
@@ -258,19 +340,14 @@ impl Renderer {
         });
         let mut ctx = self.context("events", &title);
         ctx.insert("item", &item);
-        self.render("event.html", &ctx, format!("events/{slug}/index.html"))
+        job("event.html", ctx, format!("events/{slug}/index.html"))
     }
 
     fn source(&self, rel: &str) -> Value {
         json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
     }
 
-    fn facet_pages(
-        &self,
-        facet: &Facet,
-        metric_rows: &[Value],
-        event_rows: &[Value],
-    ) -> Result<Vec<Page>, String> {
+    fn facet_pages(&self, facet: &Facet, metric_rows: &[Value], event_rows: &[Value]) -> Vec<Job> {
         let path = facet.path.expect("browse facets have a path");
         let values: Vec<Value> = facet
             .values
@@ -287,7 +364,7 @@ impl Renderer {
         let mut pages = Vec::new();
         let mut ctx = self.context(path, &plural(facet.label));
         ctx.insert("facet", &header);
-        pages.push(self.render("facet_index.html", &ctx, format!("{path}/index.html"))?);
+        pages.push(job("facet_index.html", ctx, format!("{path}/index.html")));
         for (v, fv) in &facet.values {
             let mut ctx = self.context(path, &format!("{}: {v}", facet.label));
             ctx.insert("facet", &header);
@@ -300,16 +377,16 @@ impl Renderer {
             let erows: Vec<&Value> = fv.events.iter().map(|&i| &event_rows[i]).collect();
             ctx.insert("rows", &rows);
             ctx.insert("event_rows", &erows);
-            pages.push(self.render(
+            pages.push(job(
                 "facet_page.html",
-                &ctx,
+                ctx,
                 format!("{path}/{}/index.html", fv.slug),
-            )?);
+            ));
         }
-        Ok(pages)
+        pages
     }
 
-    fn identifiers_page(&self, catalog: &Catalog) -> Result<Page, String> {
+    fn identifiers_page(&self, catalog: &Catalog) -> Job {
         let identifiers: Vec<Value> = catalog
             .facet("identifier")
             .map(|f| {
@@ -324,7 +401,7 @@ impl Renderer {
             .unwrap_or_default();
         let mut ctx = self.context("identifiers", "Identifiers");
         ctx.insert("identifiers", &identifiers);
-        self.render("identifiers.html", &ctx, "identifiers/index.html".into())
+        job("identifiers.html", ctx, "identifiers/index.html".into())
     }
 }
 
@@ -334,6 +411,22 @@ fn plural(label: &str) -> String {
         "Data class" => "Data classes".into(),
         other => format!("{other}s"),
     }
+}
+
+fn job(template: &'static str, ctx: Context, path: String) -> Job {
+    Job {
+        template,
+        ctx,
+        path,
+    }
+}
+
+/// Hash of everything a page depends on besides the templates themselves.
+fn job_hash(job: &Job) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    job.template.hash(&mut h);
+    job.ctx.clone().into_json().to_string().hash(&mut h);
+    h.finish()
 }
 
 /// Render untrusted markdown to safe HTML.

@@ -212,3 +212,357 @@ mod tests {
         assert!(resolve(&root, "/a/").is_some());
     }
 }
+
+/// The dev server's view of the site: the last good build in memory, the current problems
+/// (shown as an overlay on every page), and a generation number the browser polls.
+#[derive(Default)]
+pub struct State {
+    pub files: std::collections::HashMap<String, Arc<[u8]>>,
+    pub generation: u64,
+    /// Problems of the latest rebuild; the site served is the last good one.
+    pub problems: Option<Vec<String>>,
+}
+
+/// State shared between the rebuilding thread and the HTTP workers.
+pub type Shared = Arc<(std::sync::Mutex<State>, std::sync::Condvar)>;
+
+/// What one rebuild did, for logs, tests and benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rebuild {
+    /// Definition files parsed (not reused).
+    pub parsed: usize,
+    pub rendered: usize,
+    pub reused: usize,
+    pub ok: bool,
+    pub elapsed: std::time::Duration,
+}
+
+/// A site rebuilt in memory as its sources change.
+pub struct LiveSite {
+    opts: crate::site::Options,
+    loader: crate::site::Loader,
+    cache: crate::render::RenderCache,
+    shared: Shared,
+}
+
+/// Editor swap, backup and temp files: changes to them are not edits.
+pub fn is_editor_temp(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || [".swp", ".swo", ".swx", ".tmp", ".bak"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        || name == "4913"
+}
+
+impl LiveSite {
+    pub fn new(mut opts: crate::site::Options) -> LiveSite {
+        opts.build_time.get_or_insert_with(crate::site::build_time);
+        LiveSite {
+            opts,
+            loader: Default::default(),
+            cache: Default::default(),
+            shared: Arc::new(Default::default()),
+        }
+    }
+
+    pub fn shared(&self) -> Shared {
+        self.shared.clone()
+    }
+
+    /// Rebuild after `changed` paths changed on disk (empty: first build). Only changed
+    /// definitions are re-read and only pages whose inputs changed are re-rendered; a template
+    /// change re-renders everything. On failure the last good site stays and the problems are
+    /// published for the overlay.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Rebuild {
+        let started = std::time::Instant::now();
+        for p in changed {
+            let under = |d: &Option<PathBuf>| {
+                d.as_ref().is_some_and(|d| {
+                    p.starts_with(d)
+                        || p.canonicalize()
+                            .is_ok_and(|c| d.canonicalize().is_ok_and(|d| c.starts_with(d)))
+                })
+            };
+            if under(&self.opts.templates) {
+                self.cache.clear();
+            } else if p.extension().is_some_and(|e| e == "json") {
+                self.loader.invalidate_all(); // a schema changed
+            } else {
+                self.loader.invalidate(p);
+            }
+        }
+        let (loaded, parsed) = self.loader.load(&self.opts.definitions);
+        let mut report = Rebuild {
+            parsed,
+            ..Default::default()
+        };
+        let problems: Option<Vec<String>> = if loaded.diagnostics.has_errors() {
+            Some(
+                loaded
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+                    .map(|d| {
+                        format!(
+                            "{}: {}{}",
+                            d.location(),
+                            d.message,
+                            d.snippet
+                                .as_ref()
+                                .map(|s| format!("\n    {s}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect(),
+            )
+        } else {
+            match crate::site::render_site(&loaded, &self.opts, &mut self.cache) {
+                Ok(r) => {
+                    report.rendered = r.stats.rendered;
+                    report.reused = r.stats.reused;
+                    let files = r.files.into_iter().map(|p| (p.path, p.content)).collect();
+                    let (lock, cvar) = &*self.shared;
+                    let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    st.files = files;
+                    st.problems = None;
+                    st.generation += 1;
+                    cvar.notify_all();
+                    report.ok = true;
+                    None
+                }
+                Err(e) => Some(vec![e]),
+            }
+        };
+        if let Some(problems) = problems {
+            let (lock, cvar) = &*self.shared;
+            let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
+            st.problems = Some(problems);
+            st.generation += 1;
+            cvar.notify_all();
+        }
+        report.elapsed = started.elapsed();
+        report
+    }
+
+    /// Folders to watch: definitions, templates, static assets.
+    pub fn watched(&self) -> Vec<PathBuf> {
+        let mut v = self.opts.definitions.clone();
+        v.extend(self.opts.templates.clone());
+        v.extend(self.opts.static_dir.clone());
+        v.into_iter().filter(|p| p.exists()).collect()
+    }
+}
+
+const POLL_PATH: &str = "__metricdict/poll";
+/// Longest a reload poll is held open before it answers "no change".
+const POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The reload script and, when the latest rebuild failed, the problem overlay; injected before
+/// `</body>` of every HTML response so custom templates cannot lose them.
+fn live_snippet(base: &str, generation: u64, problems: Option<&[String]>) -> String {
+    let mut s = String::new();
+    if let Some(problems) = problems {
+        s.push_str("<div id=\"metricdict-overlay\" role=\"alertdialog\" aria-label=\"Build problems\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;background:#2b0b0b;color:#ffe9e9;font:13px/1.5 ui-monospace,monospace;padding:16px 20px;border-top:4px solid #e5484d;box-shadow:0 -8px 24px rgba(0,0,0,.4)\"><strong style=\"font-size:15px\">The last edit broke the build; showing the last good version.</strong><ul style=\"margin:8px 0 0;padding-left:18px\">");
+        for p in problems {
+            s.push_str("<li style=\"white-space:pre-wrap\">");
+            s.push_str(&html_escape(p));
+            s.push_str("</li>");
+        }
+        s.push_str("</ul></div>");
+    }
+    s.push_str(&format!(
+        "<script>(function(){{var g={generation};function poll(){{fetch('{base}{POLL_PATH}?gen='+g,{{cache:'no-store'}}).then(function(r){{return r.json()}}).then(function(j){{if(j.generation!==g){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();</script>"
+    ));
+    s
+}
+
+/// Answer one request from the in-memory site.
+pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
+    let path = url.split(['?', '#']).next().unwrap_or("/");
+    let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
+    let not_found = |st: &State| Reply {
+        status: 404,
+        content_type: "text/html; charset=utf-8",
+        body: st
+            .files
+            .get("404.html")
+            .map(|b| b.to_vec())
+            .unwrap_or_else(|| b"not found".to_vec()),
+        location: None,
+    };
+    let (lock, _) = &**shared;
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(rest) = decoded.strip_prefix(base) else {
+        if decoded == "/" || decoded == base.trim_end_matches('/') {
+            return Reply {
+                status: 302,
+                content_type: "text/plain; charset=utf-8",
+                body: Vec::new(),
+                location: Some(base.to_string()),
+            };
+        }
+        return not_found(&st);
+    };
+    // Only names the build produced can be served: a map lookup, never a file-system path.
+    let key = if rest.is_empty() || rest.ends_with('/') {
+        format!("{rest}index.html")
+    } else {
+        rest.to_string()
+    };
+    let (status, key) = match st.files.get(&key) {
+        Some(_) => (200, key),
+        None if st.files.contains_key(&format!("{key}/index.html")) => {
+            return Reply {
+                status: 301,
+                content_type: "text/plain; charset=utf-8",
+                body: Vec::new(),
+                location: Some(format!("{path}/")),
+            };
+        }
+        None => (404, "404.html".to_string()),
+    };
+    let Some(body) = st.files.get(&key) else {
+        return not_found(&st);
+    };
+    let ctype = content_type(Path::new(&key));
+    let mut body = body.to_vec();
+    if ctype.starts_with("text/html") {
+        let snippet = live_snippet(base, st.generation, st.problems.as_deref());
+        let html = String::from_utf8_lossy(&body);
+        let at = html.rfind("</body>").unwrap_or(html.len());
+        let mut out = String::with_capacity(html.len() + snippet.len());
+        out.push_str(&html[..at]);
+        out.push_str(&snippet);
+        out.push_str(&html[at..]);
+        body = out.into_bytes();
+    }
+    Reply {
+        status,
+        content_type: ctype,
+        body,
+        location: None,
+    }
+}
+
+/// Wait until the generation differs from `seen` (or the wait times out); answer the current one.
+fn poll_reply(shared: &Shared, url: &str) -> Reply {
+    let seen: Option<u64> = url
+        .split_once("gen=")
+        .and_then(|(_, g)| g.split('&').next()?.parse().ok());
+    let (lock, cvar) = &**shared;
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let (st, _) = cvar
+        .wait_timeout_while(st, POLL_WAIT, |s| Some(s.generation) == seen)
+        .unwrap_or_else(|e| e.into_inner());
+    let body = serde_json::json!({"generation": st.generation, "problems": st.problems})
+        .to_string()
+        .into_bytes();
+    Reply {
+        status: 200,
+        content_type: "application/json",
+        body,
+        location: None,
+    }
+}
+
+/// A running dev server. Stops when dropped.
+pub struct LiveServer {
+    server: Arc<Server>,
+    workers: Vec<JoinHandle<()>>,
+    pub port: u16,
+}
+
+impl LiveServer {
+    /// Serve the live site on `addr`. Reload polls get a thread each (they wait); other
+    /// requests are answered by a small pool.
+    pub fn start(shared: Shared, addr: &str, base: &str) -> std::io::Result<LiveServer> {
+        let server =
+            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
+        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        let mut workers = Vec::new();
+        for _ in 0..4 {
+            let (server, shared, base) = (server.clone(), shared.clone(), base.to_string());
+            workers.push(std::thread::spawn(move || {
+                for req in server.incoming_requests() {
+                    if req.url().starts_with(&format!("{base}{POLL_PATH}")) {
+                        let (shared, url) = (shared.clone(), req.url().to_string());
+                        std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
+                        continue;
+                    }
+                    let r = live_reply(&shared, &base, req.url());
+                    respond(req, r, &[]);
+                }
+            }));
+        }
+        Ok(LiveServer {
+            server,
+            workers,
+            port,
+        })
+    }
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// Watch the site's sources and rebuild on every change (debounced), until the process ends.
+pub fn watch(mut site: LiveSite, log: bool) -> notify::Result<()> {
+    use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer = new_debouncer(std::time::Duration::from_millis(30), tx)?;
+    for dir in site.watched() {
+        debouncer.watcher().watch(&dir, RecursiveMode::Recursive)?;
+    }
+    for batch in rx {
+        let Ok(events) = batch else { continue };
+        let changed: Vec<PathBuf> = events
+            .into_iter()
+            .map(|e| e.path)
+            .filter(|p| !is_editor_temp(p))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let r = site.rebuild(&changed);
+        if log {
+            let (lock, _) = &*site.shared();
+            let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+            match &st.problems {
+                None => eprintln!(
+                    "rebuilt in {:.0} ms: {} parsed, {} pages rendered, {} reused",
+                    r.elapsed.as_secs_f64() * 1000.0,
+                    r.parsed,
+                    r.rendered,
+                    r.reused
+                ),
+                Some(p) => eprintln!(
+                    "build failed ({} problems); still serving the last good site:\n  {}",
+                    p.len(),
+                    p.join("\n  ")
+                ),
+            }
+        }
+    }
+    Ok(())
+}

@@ -3,18 +3,19 @@
 use crate::catalog::{self, Catalog};
 use crate::definition::Definition;
 use crate::diagnostics::{Diagnostic, Diagnostics, Position};
-use crate::discover;
+use crate::discover::{self, SourceFile};
 use crate::export;
 use crate::output::{self, Staging};
 use crate::parse::{self, Document};
-use crate::render::{Page, Renderer, SiteInfo};
+use crate::render::{Page, RenderCache, RenderStats, Renderer, SiteInfo};
 use crate::schema;
 use crate::search;
 use crate::validate;
 use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 static DEFAULT_STATIC: Dir = include_dir!("$CARGO_MANIFEST_DIR/static");
@@ -24,64 +25,125 @@ pub const GITLAB_REPO_URL: &str = "https://gitlab.com/gitlab-org/gitlab/-/blob/m
 
 /// The definitions, checked and catalogued.
 pub struct Loaded {
-    pub documents: Vec<Document>,
+    pub documents: Vec<Arc<Document>>,
     pub catalog: Catalog,
     pub diagnostics: Diagnostics,
 }
 
 /// Discover, parse, validate and catalog. Every problem is collected; nothing stops early.
 pub fn load(roots: &[PathBuf]) -> Loaded {
-    let found = discover::discover(roots);
-    let mut diagnostics = found.diagnostics;
-    let parsed: Vec<Result<Document, Box<Diagnostic>>> =
-        found.files.par_iter().map(parse::parse_file).collect();
-    let mut documents = Vec::with_capacity(parsed.len());
-    for p in parsed {
-        match p {
-            Ok(doc) => documents.push(doc),
-            Err(d) => diagnostics.push(*d),
-        }
+    Loader::default().load(roots).0
+}
+
+/// One file's parse and per-file checks, kept between rebuilds.
+struct Checked {
+    stamp: Option<(SystemTime, u64)>,
+    result: Result<(Arc<Document>, Diagnostics, Option<Definition>), Box<Diagnostic>>,
+}
+
+/// Loads definitions, re-reading only files that changed since the last load (the dev server
+/// keeps one across rebuilds; a plain build uses a fresh one).
+#[derive(Default)]
+pub struct Loader {
+    files: HashMap<PathBuf, Checked>,
+    schemas: Option<Result<Arc<schema::Schemas>, String>>,
+}
+
+impl Loader {
+    /// Forget one file (it changed on disk).
+    pub fn invalidate(&mut self, path: &Path) {
+        self.files.remove(path);
     }
-    let schemas = match schema::Schemas::load(&found.schemas) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            let at = found
-                .schemas
-                .metrics_dir
-                .clone()
-                .or(found.schemas.events.clone())
-                .unwrap_or_default();
-            diagnostics.push(Diagnostic::error("schema-file", at, Position::default(), e));
-            None
-        }
-    };
-    let checked: Vec<(Diagnostics, Option<Definition>)> = documents
-        .par_iter()
-        .map(|doc| {
-            let mut d = Diagnostics::default();
-            let def = validate::check_document(doc, &mut d);
-            if let (Some(s), Some(def)) = (&schemas, &def) {
-                s.check(doc, matches!(def, Definition::Metric(_)), &mut d);
+
+    /// Forget everything, schemas included.
+    pub fn invalidate_all(&mut self) {
+        self.files.clear();
+        self.schemas = None;
+    }
+
+    /// Load the dictionary; also returns how many files were parsed (not reused).
+    pub fn load(&mut self, roots: &[PathBuf]) -> (Loaded, usize) {
+        let found = discover::discover(roots);
+        let mut diagnostics = found.diagnostics;
+        let schemas = self
+            .schemas
+            .get_or_insert_with(|| schema::Schemas::load(&found.schemas).map(Arc::new))
+            .clone();
+        let schemas = match schemas {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let at = found
+                    .schemas
+                    .metrics_dir
+                    .clone()
+                    .or(found.schemas.events.clone())
+                    .unwrap_or_default();
+                diagnostics.push(Diagnostic::error("schema-file", at, Position::default(), e));
+                None
             }
-            (d, def)
-        })
-        .collect();
-    let mut pairs: Vec<(&Document, Definition)> = Vec::new();
-    for (doc, (d, def)) in documents.iter().zip(checked) {
-        diagnostics.extend(d);
-        if let Some(def) = def {
-            pairs.push((doc, def));
+        };
+        let stamp = |p: &Path| {
+            std::fs::metadata(p)
+                .ok()
+                .and_then(|m| Some((m.modified().ok()?, m.len())))
+        };
+        let stale: Vec<&SourceFile> = found
+            .files
+            .iter()
+            .filter(|f| {
+                self.files
+                    .get(&f.path)
+                    .is_none_or(|c| c.stamp.is_none() || c.stamp != stamp(&f.path))
+            })
+            .collect();
+        let fresh: Vec<(PathBuf, Checked)> = stale
+            .par_iter()
+            .map(|f| {
+                let st = stamp(&f.path);
+                let result = parse::parse_file(f).map(|doc| {
+                    let mut d = Diagnostics::default();
+                    let def = validate::check_document(&doc, &mut d);
+                    if let (Some(s), Some(def)) = (&schemas, &def) {
+                        s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
+                    }
+                    (Arc::new(doc), d, def)
+                });
+                (f.path.clone(), Checked { stamp: st, result })
+            })
+            .collect();
+        let parsed = fresh.len();
+        self.files.extend(fresh);
+        let present: std::collections::HashSet<&Path> =
+            found.files.iter().map(|f| f.path.as_path()).collect();
+        self.files.retain(|p, _| present.contains(p.as_path()));
+
+        let mut documents = Vec::with_capacity(found.files.len());
+        let mut pairs: Vec<(Arc<Document>, Definition)> = Vec::new();
+        for f in &found.files {
+            match &self.files[&f.path].result {
+                Ok((doc, d, def)) => {
+                    documents.push(doc.clone());
+                    diagnostics.extend(d.clone());
+                    if let Some(def) = def {
+                        pairs.push((doc.clone(), def.clone()));
+                    }
+                }
+                Err(d) => diagnostics.push((**d).clone()),
+            }
         }
-    }
-    let refs: Vec<(&Document, &Definition)> = pairs.iter().map(|(d, def)| (*d, def)).collect();
-    validate::check_cross_file(&refs, &mut diagnostics);
-    diagnostics.sort();
-    let definitions: Vec<Definition> = pairs.into_iter().map(|(_, d)| d).collect();
-    let catalog = catalog::build(definitions);
-    Loaded {
-        documents,
-        catalog,
-        diagnostics,
+        let refs: Vec<(&Document, &Definition)> =
+            pairs.iter().map(|(d, def)| (d.as_ref(), def)).collect();
+        validate::check_cross_file(&refs, &mut diagnostics);
+        diagnostics.sort();
+        let catalog = catalog::build(pairs.into_iter().map(|(_, d)| d).collect());
+        (
+            Loaded {
+                documents,
+                catalog,
+                diagnostics,
+            },
+            parsed,
+        )
     }
 }
 
@@ -97,6 +159,8 @@ pub struct Options {
     pub title: String,
     pub templates: Option<PathBuf>,
     pub static_dir: Option<PathBuf>,
+    /// Fixed build time (the dev server keeps one for its whole run); `None`: now.
+    pub build_time: Option<String>,
 }
 
 /// Why a build did not produce a site.
@@ -192,11 +256,17 @@ fn static_files(over: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, String
 /// Everything a site consists of, in memory, before it is written.
 pub struct Rendered {
     pub files: Vec<Page>,
+    /// HTML pages among `files`.
     pub pages: usize,
+    pub stats: RenderStats,
 }
 
 /// Render every output file of the site (HTML, assets, downloads, sitemap) into memory.
-pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> {
+pub fn render_site(
+    loaded: &Loaded,
+    opts: &Options,
+    cache: &mut RenderCache,
+) -> Result<Rendered, String> {
     let (origin, base) = split_base_url(&opts.base_url);
     let gitlab_layout = opts
         .definitions
@@ -215,7 +285,7 @@ pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> 
     let site = SiteInfo {
         title: opts.title.clone(),
         base: base.clone(),
-        build_time: build_time(),
+        build_time: opts.build_time.clone().unwrap_or_else(build_time),
         commit_short: commit.as_ref().map(|c| c[..c.len().min(10)].to_string()),
         commit,
         repo_url,
@@ -231,7 +301,7 @@ pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> 
         }
     }
     let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
-    let mut files = renderer.render_all(&loaded.catalog)?;
+    let (mut files, stats) = renderer.render_all(&loaded.catalog, cache)?;
     let pages = files.len();
     let html_paths: Vec<&str> = files
         .iter()
@@ -242,31 +312,35 @@ pub fn render_site(loaded: &Loaded, opts: &Options) -> Result<Rendered, String> 
     let c = &loaded.catalog;
     files.push(Page {
         path: "sitemap.xml".into(),
-        content: sitemap,
+        content: sitemap.into(),
     });
     files.push(Page {
         path: "metrics.json".into(),
-        content: export::metrics_json(c, &site),
+        content: export::metrics_json(c, &site).into(),
     });
     files.push(Page {
         path: "metrics.csv".into(),
-        content: export::metrics_csv(c, &site),
+        content: export::metrics_csv(c, &site).into(),
     });
     files.push(Page {
         path: "events.json".into(),
-        content: export::events_json(c, &site),
+        content: export::events_json(c, &site).into(),
     });
     files.push(Page {
         path: "events.csv".into(),
-        content: export::events_csv(c, &site),
+        content: export::events_csv(c, &site).into(),
     });
     for (name, body) in statics {
         files.push(Page {
             path: format!("static/{name}"),
-            content: body,
+            content: body.into(),
         });
     }
-    Ok(Rendered { files, pages })
+    Ok(Rendered {
+        files,
+        pages,
+        stats,
+    })
 }
 
 /// Build the site into `opts.out`, atomically. With any error in the definitions nothing is
@@ -278,7 +352,8 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
-    let rendered = render_site(&loaded, opts).map_err(BuildError::Failed)?;
+    let rendered =
+        render_site(&loaded, opts, &mut RenderCache::default()).map_err(BuildError::Failed)?;
     let staging = Staging::create(&out).map_err(|e| {
         BuildError::Failed(format!(
             "cannot create staging folder next to {}: {e}",

@@ -230,3 +230,90 @@ fn injected_scripts_never_run() {
     open(&tab, &format!("{base}metrics/counts.xss_description/"));
     screenshot(&tab, "hostile-metric");
 }
+
+#[test]
+fn live_reload_shows_edits_and_the_error_overlay() {
+    use metricdict::serve::{watch, LiveServer, LiveSite};
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    for e in walkdir::WalkDir::new(fixture("basic")) {
+        let e = e.unwrap();
+        let t = defs.join(e.path().strip_prefix(fixture("basic")).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&t).unwrap()
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+    let opts = metricdict::site::Options {
+        definitions: vec![defs.clone()],
+        out: PathBuf::new(),
+        base_url: "/".into(),
+        repo_url: None,
+        title: "Live".into(),
+        templates: None,
+        static_dir: None,
+        build_time: None,
+    };
+    let mut live = LiveSite::new(opts);
+    assert!(live.rebuild(&[]).ok);
+    let server = LiveServer::start(live.shared(), "127.0.0.1:0", "/").unwrap();
+    std::thread::spawn(move || watch(live, false));
+    std::thread::sleep(Duration::from_millis(300)); // let the watcher start
+
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    open(
+        &tab,
+        &format!(
+            "http://127.0.0.1:{}/metrics/counts.merge_requests/",
+            server.port
+        ),
+    );
+    let body = |tab: &Arc<Tab>| {
+        eval(tab, "document.body.innerText")
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let wait_for = |tab: &Arc<Tab>, what: &str, want: bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            if body(tab).contains(what) == want {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "page never {} {what:?}; body: {}",
+            if want { "showed" } else { "stopped showing" },
+            body(tab)
+        );
+    };
+    assert!(body(&tab).contains("Count of the number of merge requests"));
+
+    let file = defs.join("config/metrics/counts_all/20210101000000_merge_requests.yml");
+    let good = read(&file);
+    std::fs::write(
+        &file,
+        good.replace(
+            "Count of the number of **merge requests**",
+            "Edited live on disk",
+        ),
+    )
+    .unwrap();
+    wait_for(&tab, "Edited live on disk", true);
+
+    std::fs::write(&file, "key_path: [broken\n").unwrap();
+    wait_for(&tab, "20210101000000_merge_requests.yml:1:", true);
+    screenshot(&tab, "live-overlay");
+    assert!(
+        body(&tab).contains("Edited live on disk"),
+        "last good page still shown under the overlay"
+    );
+
+    std::fs::write(&file, &good).unwrap();
+    wait_for(&tab, "20210101000000_merge_requests.yml:1:", false);
+    wait_for(&tab, "Count of the number of merge requests", true);
+}
