@@ -544,6 +544,7 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
     .join(" ")
     .to_lowercase();
     json!({
+        "ord": i,
         "slug": catalog.metric_slugs[i],
         "url": format!("metrics/{}/", catalog.metric_slugs[i]),
         "key_path": m.key_path,
@@ -596,6 +597,7 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
     .join(" ")
     .to_lowercase();
     json!({
+        "ord": catalog.metrics.len() + i,
         "slug": catalog.event_slugs[i],
         "url": format!("events/{}/", catalog.event_slugs[i]),
         "action": e.action,

@@ -221,6 +221,8 @@ pub struct State {
     pub generation: u64,
     /// Problems of the latest rebuild; the site served is the last good one.
     pub problems: Option<Vec<String>>,
+    /// The last good build's tantivy index, for `/api/search`.
+    pub search: Option<(tantivy::Index, tantivy::IndexReader)>,
 }
 
 /// State shared between the rebuilding thread and the HTTP workers.
@@ -327,9 +329,11 @@ impl LiveSite {
                     report.rendered = r.stats.rendered;
                     report.reused = r.stats.reused;
                     let files = r.files.into_iter().map(|p| (p.path, p.content)).collect();
+                    let reader = r.index.reader().ok();
                     let (lock, cvar) = &*self.shared;
                     let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
                     st.files = files;
+                    st.search = reader.map(|rd| (r.index, rd));
                     st.problems = None;
                     st.generation += 1;
                     cvar.notify_all();
@@ -457,6 +461,54 @@ pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
     }
 }
 
+/// `/api/search?q=…&limit=…`: the last good build's tantivy index, as `metricdict search`.
+fn api_search(shared: &Shared, url: &str) -> Reply {
+    let params: std::collections::HashMap<String, String> = url
+        .split_once('?')
+        .map(|(_, qs)| {
+            qs.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        percent_decode_str(&v.replace('+', " "))
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let q = params.get("q").cloned().unwrap_or_default();
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(20usize)
+        .min(1000);
+    let (lock, _) = &**shared;
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let body = match &st.search {
+        Some((index, reader)) => match crate::search::search_index(index, reader, &q, limit) {
+            Ok(hits) => serde_json::to_vec(&hits).unwrap_or_default(),
+            Err(e) => {
+                return Reply {
+                    status: 500,
+                    content_type: "text/plain; charset=utf-8",
+                    body: e.to_string().into_bytes(),
+                    location: None,
+                }
+            }
+        },
+        None => b"[]".to_vec(),
+    };
+    Reply {
+        status: 200,
+        content_type: "application/json",
+        body,
+        location: None,
+    }
+}
+
 /// Wait until the generation differs from `seen` (or the wait times out); answer the current one.
 fn poll_reply(shared: &Shared, url: &str) -> Reply {
     let seen: Option<u64> = url
@@ -502,7 +554,11 @@ impl LiveServer {
                         std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
                         continue;
                     }
-                    let r = live_reply(&shared, &base, req.url());
+                    let r = if req.url().starts_with(&format!("{base}api/search")) {
+                        api_search(&shared, req.url())
+                    } else {
+                        live_reply(&shared, &base, req.url())
+                    };
                     respond(req, r, &[]);
                 }
             }));

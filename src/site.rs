@@ -259,6 +259,8 @@ pub struct Rendered {
     /// HTML pages among `files`.
     pub pages: usize,
     pub stats: RenderStats,
+    /// The search index (in memory) the shards were exported from.
+    pub index: tantivy::Index,
 }
 
 /// Render every output file of the site (HTML, assets, downloads, sitemap) into memory.
@@ -330,6 +332,15 @@ pub fn render_site(
         path: "events.csv".into(),
         content: export::events_csv(c, &site).into(),
     });
+    let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
+    let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
+        .map_err(|e| format!("search shards: {e}"))?;
+    for (path, body) in shards {
+        files.push(Page {
+            path,
+            content: body.into(),
+        });
+    }
     for (name, body) in statics {
         files.push(Page {
             path: format!("static/{name}"),
@@ -340,6 +351,7 @@ pub fn render_site(
         files,
         pages,
         stats,
+        index,
     })
 }
 

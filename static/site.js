@@ -32,6 +32,30 @@
     sel.value = opt.value;
   }
 
+  // Matching words in result rows, highlighted with the CSS Custom Highlight API (no DOM changes;
+  // browsers without it simply show no highlight).
+  function highlight(resultRows, tokens) {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === 'undefined') return;
+    var ranges = [];
+    if (tokens.length) {
+      var re = new RegExp(tokens.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).join('|'), 'giu');
+      resultRows.slice(0, 300).forEach(function (r) {
+        var walker = document.createTreeWalker(r.tr, NodeFilter.SHOW_TEXT);
+        for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+          var m;
+          re.lastIndex = 0;
+          while ((m = re.exec(node.data)) !== null) {
+            var range = new Range();
+            range.setStart(node, m.index);
+            range.setEnd(node, m.index + m[0].length);
+            ranges.push(range);
+          }
+        }
+      });
+    }
+    CSS.highlights.set('metricdict-hit', new Highlight(...ranges));
+  }
+
   function setup(box) {
     var kind = box.getAttribute('data-table');
     var noun = box.getAttribute('data-noun') || kind;
@@ -104,13 +128,13 @@
       };
     }
 
-    function matches(r, st) {
+    function matches(r, st, ranked) {
       if (r.removed && !st.removed) return false;
       for (var k in st.f) {
         var want = st.f[k], have = r.f[k] || [];
         if (want.length && !want.some(function (w) { return have.indexOf(w) >= 0; })) return false;
       }
-      for (var i = 0; i < st.terms.length; i++) if (r.search.indexOf(st.terms[i]) < 0) return false;
+      if (!ranked) for (var i = 0; i < st.terms.length; i++) if (r.search.indexOf(st.terms[i]) < 0) return false;
       return true;
     }
 
@@ -132,21 +156,60 @@
       }
     }
 
+    // Ranked search (static/search.js, the build's tantivy index): on the main tables a query
+    // ranks the rows; elsewhere, or if the index cannot be fetched, it filters by substring.
+    rows.forEach(function (r, i) { r.i = i; r.ord = Number(r.tr.getAttribute('data-ord')); });
+    var tbody = trs.length ? trs[0].parentNode : null;
+    var reordered = false;
+    var seq = 0;
+
+    function show(st, rank) {
+      var n = 0;
+      var visible = [];
+      rows.forEach(function (r) {
+        var ok = matches(r, st, !!rank) && (!rank || rank.has(r.ord));
+        if (ok) { n++; visible.push(r); }
+        if (r.tr.hidden === ok) r.tr.hidden = !ok;
+        if (rank && ok) {
+          r.tr.setAttribute('data-search-result', r.tr.getAttribute('data-key'));
+          r.tr.setAttribute('data-search-score', String(rank.get(r.ord).score));
+        } else if (r.tr.hasAttribute('data-search-result')) {
+          r.tr.removeAttribute('data-search-result');
+          r.tr.removeAttribute('data-search-score');
+        }
+      });
+      if (tbody && (rank || reordered)) {
+        var order = rank
+          ? visible.slice().sort(function (a, b) { var x = rank.get(a.ord), y = rank.get(b.ord); return y.score - x.score || a.ord - b.ord; })
+          : [];
+        var rest = rows.filter(function (r) { return order.indexOf(r) < 0; });
+        var frag = document.createDocumentFragment();
+        order.concat(rest).forEach(function (r) { frag.appendChild(r.tr); });
+        tbody.appendChild(frag);
+        reordered = !!rank;
+      }
+      highlight(rank ? visible : [], rank ? window.metricdictSearch.tokenize(q.value) : []);
+      if (count) count.textContent = 'Showing ' + n + ' of ' + rows.length + ' ' + noun + (rank ? ', best match first' : '');
+      if (empty) empty.hidden = n > 0;
+      box.classList.add('ready');
+      return n;
+    }
+
     function apply() {
       var st = state();
-      var n = 0;
-      rows.forEach(function (r) {
-        var show = matches(r, st);
-        if (show) n++;
-        if (r.tr.hidden === show) r.tr.hidden = !show;
-      });
-      if (count) count.textContent = 'Showing ' + n + ' of ' + rows.length + ' ' + noun;
-      if (empty) empty.hidden = n > 0;
       var active = st.terms.length > 0 || Object.keys(st.f).length > 0;
       clears.forEach(function (c) { if (c.closest('form')) c.hidden = !active; });
       if (sync) writeUrl();
-      box.classList.add('ready');
-      return n;
+      var engine = sync && window.metricdictSearch && q && st.terms.length > 0;
+      if (!engine) return show(st, null);
+      var mine = ++seq;
+      window.metricdictSearch.search(q.value).then(function (ranked) {
+        if (mine !== seq) return;
+        var rank = new Map();
+        ranked.forEach(function (h) { rank.set(h.ord, h); });
+        show(st, rank);
+      }).catch(function () { if (mine === seq) show(st, null); });
+      return -1;
     }
 
     function clear() {

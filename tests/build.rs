@@ -300,7 +300,7 @@ fn failed_build_leaves_previous_site_untouched() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("broken.yml:2:1: error[yaml-syntax]"),
+        stderr(&o).contains("broken.yml:1:20: error[yaml-syntax]"),
         "{}",
         stderr(&o)
     );

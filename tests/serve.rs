@@ -245,6 +245,21 @@ fn many_parallel_requests_and_a_stalled_client() {
 }
 
 #[test]
+fn api_search_answers_from_tantivy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = copy_fixture(tmp.path());
+    let mut live = LiveSite::new(options(defs, None));
+    live.rebuild(&[]);
+    let server = LiveServer::start(live.shared(), "127.0.0.1:0", "/").unwrap();
+    let (status, text) = get(server.port, "/api/search?q=merge+requests&limit=3");
+    assert_eq!(status, 200, "{text}");
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    let hits: Vec<serde_json::Value> = serde_json::from_str(body).unwrap();
+    assert_eq!(hits[0]["key"], "counts.merge_requests");
+    assert!(hits.len() <= 3);
+}
+
+#[test]
 fn binds_to_loopback_by_default() {
     let o = bin().args(["serve", "--help"]).output().unwrap();
     assert!(
