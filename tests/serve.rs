@@ -268,3 +268,20 @@ fn binds_to_loopback_by_default() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_static_asset_change_updates_the_asset_without_rerendering_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = copy_fixture(tmp.path());
+    let assets = tmp.path().join("static");
+    std::fs::create_dir(&assets).unwrap();
+    let mut opts = options(defs, None);
+    opts.static_dir = Some(assets.clone());
+    let mut live = LiveSite::new(opts);
+    assert!(live.rebuild(&[]).ok);
+    std::fs::write(assets.join("extra.css"), "body { color: red }").unwrap();
+    let r = live.rebuild(&[assets.join("extra.css")]);
+    assert!(r.ok);
+    assert_eq!((r.parsed, r.rendered), (0, 0), "{r:?}");
+    assert_eq!(page(&live.shared(), "static/extra.css"), "body { color: red }");
+}
