@@ -185,6 +185,9 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         Ok(report) => {
             if args.verbose {
                 eprint!("{}", diagnostics::to_human(&report.diagnostics, color()));
+                for (stage, d) in &report.timings.0 {
+                    eprintln!("  {stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+                }
             }
             if !args.quiet {
                 eprintln!(

@@ -365,10 +365,7 @@ fn norm_cache(average_fieldnorm: f32) -> Vec<f32> {
 }
 
 /// Export the index as static shards: the manifest and the shard files.
-pub fn export_shards(
-    index: &Index,
-    metrics: usize,
-) -> tantivy::Result<(Manifest, ShardFiles)> {
+pub fn export_shards(index: &Index, metrics: usize) -> tantivy::Result<(Manifest, ShardFiles)> {
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let f = fields_of(index)?;

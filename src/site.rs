@@ -147,6 +147,18 @@ impl Loader {
     }
 }
 
+/// How long each stage of a build took (printed by `build --verbose`, used when profiling).
+#[derive(Debug, Default, Clone)]
+pub struct Timings(pub Vec<(&'static str, std::time::Duration)>);
+
+impl Timings {
+    fn lap(&mut self, stage: &'static str, since: &mut std::time::Instant) {
+        let now = std::time::Instant::now();
+        self.0.push((stage, now - *since));
+        *since = now;
+    }
+}
+
 /// What `build` needs to know.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -181,6 +193,7 @@ pub struct Report {
     pub metrics: usize,
     pub events: usize,
     pub out: PathBuf,
+    pub timings: Timings,
 }
 
 /// Split `https://host/path/` into (`https://host`, `/path/`); a bare path has no origin.
@@ -261,6 +274,7 @@ pub struct Rendered {
     pub stats: RenderStats,
     /// The search index (in memory) the shards were exported from.
     pub index: tantivy::Index,
+    pub timings: Timings,
 }
 
 /// Render every output file of the site (HTML, assets, downloads, sitemap) into memory.
@@ -269,6 +283,8 @@ pub fn render_site(
     opts: &Options,
     cache: &mut RenderCache,
 ) -> Result<Rendered, String> {
+    let mut timings = Timings::default();
+    let mut t = std::time::Instant::now();
     let (origin, base) = split_base_url(&opts.base_url);
     let gitlab_layout = opts
         .definitions
@@ -303,7 +319,9 @@ pub fn render_site(
         }
     }
     let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
+    timings.lap("templates", &mut t);
     let (mut files, stats) = renderer.render_all(&loaded.catalog, cache)?;
+    timings.lap("render pages", &mut t);
     let pages = files.len();
     let html_paths: Vec<&str> = files
         .iter()
@@ -332,7 +350,9 @@ pub fn render_site(
         path: "events.csv".into(),
         content: export::events_csv(c, &site).into(),
     });
+    timings.lap("downloads", &mut t);
     let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
+    timings.lap("search index", &mut t);
     let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
         .map_err(|e| format!("search shards: {e}"))?;
     for (path, body) in shards {
@@ -352,6 +372,7 @@ pub fn render_site(
         pages,
         stats,
         index,
+        timings,
     })
 }
 
@@ -360,12 +381,17 @@ pub fn render_site(
 pub fn build(opts: &Options) -> Result<Report, BuildError> {
     let out =
         output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
+    let mut t = std::time::Instant::now();
     let loaded = load(&opts.definitions);
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
+    let mut timings = Timings::default();
+    timings.lap("load and check", &mut t);
     let rendered =
         render_site(&loaded, opts, &mut RenderCache::default()).map_err(BuildError::Failed)?;
+    timings.0.extend(rendered.timings.0.iter().cloned());
+    t = std::time::Instant::now();
     let staging = Staging::create(&out).map_err(|e| {
         BuildError::Failed(format!(
             "cannot create staging folder next to {}: {e}",
@@ -381,11 +407,14 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
                 .map_err(|e| format!("{}: {e}", f.path))
         })
         .map_err(BuildError::Failed)?;
+    timings.lap("write files", &mut t);
     search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
         .map_err(|e| BuildError::Failed(format!("search index: {e}")))?;
+    timings.lap("write search index", &mut t);
     staging
         .commit()
         .map_err(|e| BuildError::Failed(format!("cannot replace {}: {e}", out.display())))?;
+    timings.lap("swap in", &mut t);
     Ok(Report {
         pages: rendered.pages,
         files: rendered.files.len(),
@@ -393,5 +422,6 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
         events: loaded.catalog.events.len(),
         diagnostics: loaded.diagnostics,
         out,
+        timings,
     })
 }
