@@ -389,7 +389,11 @@ fn hostile_key_paths_get_safe_distinct_pages_inside_out() {
     let out = tmp.path().join("nested/site");
     build(&fixture("traversal"), &out, &[]);
     // Nothing outside --out: the only entry next to it is the site itself.
-    let beside: Vec<_> = fs::read_dir(tmp.path().join("nested")).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let beside: Vec<_> = fs::read_dir(tmp.path().join("nested"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(beside, vec![std::ffi::OsString::from("site")]);
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
     let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
@@ -399,13 +403,24 @@ fn hostile_key_paths_get_safe_distinct_pages_inside_out() {
     for m in metrics {
         let url = m["url"].as_str().unwrap();
         let dir = url.trim_start_matches('/').trim_end_matches('/');
-        assert!(dir.starts_with("metrics/") && dir.matches('/').count() == 1, "{url}");
+        assert!(
+            dir.starts_with("metrics/") && dir.matches('/').count() == 1,
+            "{url}"
+        );
         let name = dir.trim_start_matches("metrics/");
         assert!(!name.starts_with('.') && name.len() <= 140, "{name}");
-        assert!(pages.insert(name.to_lowercase()), "two definitions share {name} (ignoring case)");
+        assert!(
+            pages.insert(name.to_lowercase()),
+            "two definitions share {name} (ignoring case)"
+        );
         // Each page is that definition's page.
         let page = read(out.join(dir).join("index.html"));
-        let kp = m["key_path"].as_str().unwrap().replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+        let kp = m["key_path"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;");
         assert!(page.contains(&kp), "{url} does not show {kp}");
     }
 }

@@ -283,5 +283,8 @@ fn a_static_asset_change_updates_the_asset_without_rerendering_pages() {
     let r = live.rebuild(&[assets.join("extra.css")]);
     assert!(r.ok);
     assert_eq!((r.parsed, r.rendered), (0, 0), "{r:?}");
-    assert_eq!(page(&live.shared(), "static/extra.css"), "body { color: red }");
+    assert_eq!(
+        page(&live.shared(), "static/extra.css"),
+        "body { color: red }"
+    );
 }
