@@ -110,7 +110,16 @@ pub fn check_out_dir(out: &Path, definitions: &[PathBuf]) -> Result<PathBuf, Ref
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    /// `out` holds a previous metricdict site to reuse unchanged files from.
+    previous: bool,
     committed: bool,
+}
+
+/// How many files a build wrote, and how many it reused unchanged from the previous site.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
 }
 
 impl Staging {
@@ -129,10 +138,12 @@ impl Staging {
         let prefix = format!(".{name}.metricdict-");
         if let Ok(entries) = fs::read_dir(&parent) {
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix)
-                    && e.path().join(MARKER).exists()
-                {
-                    let _ = fs::remove_dir_all(e.path());
+                // Ours: it carries the marker, or a build was killed right after creating it.
+                let p = e.path();
+                let ours = p.join(MARKER).exists()
+                    || fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none());
+                if e.file_name().to_string_lossy().starts_with(&prefix) && ours {
+                    let _ = fs::remove_dir_all(&p);
                 }
             }
         }
@@ -143,9 +154,11 @@ impl Staging {
         fs::create_dir(&dir)?;
         // The marker goes in first so a leftover staging folder is recognisably ours.
         fs::write(dir.join(MARKER), b"metricdict output; safe to delete\n")?;
+        let previous = out.join(MARKER).is_file();
         Ok(Staging {
             dir,
             out: out.to_path_buf(),
+            previous,
             committed: false,
         })
     }
@@ -162,7 +175,51 @@ impl Staging {
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(target, content)
+        self.write_or_link(rel, &target, content).map(|_| ())
+    }
+
+    /// Write every file. Folders are created first, once each; a file whose content equals the
+    /// previous site's is hard-linked from it instead of written, so it keeps its modification
+    /// time (caches and `rsync` see it unchanged) and costs no new inode.
+    pub fn write_all<'a>(
+        &self,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> io::Result<WriteStats> {
+        use rayon::prelude::*;
+        let files: Vec<(&str, &[u8], PathBuf)> = files
+            .into_iter()
+            .map(|(rel, content)| Ok((rel, content, self.dir.join(safe_relative(rel)?))))
+            .collect::<io::Result<_>>()?;
+        let mut dirs: Vec<&Path> = files.iter().filter_map(|(_, _, t)| t.parent()).collect();
+        dirs.sort();
+        dirs.dedup();
+        for d in dirs {
+            fs::create_dir_all(d)?;
+        }
+        let linked: Vec<bool> = files
+            .par_iter()
+            .map(|(rel, content, target)| self.write_or_link(rel, target, content))
+            .collect::<io::Result<_>>()?;
+        let unchanged = linked.iter().filter(|l| **l).count();
+        Ok(WriteStats {
+            written: linked.len() - unchanged,
+            unchanged,
+        })
+    }
+
+    /// Returns whether the file was linked (unchanged) rather than written.
+    fn write_or_link(&self, rel: &str, target: &Path, content: &[u8]) -> io::Result<bool> {
+        if self.previous {
+            let old = self.out.join(rel);
+            let same = fs::metadata(&old)
+                .is_ok_and(|m| m.is_file() && m.len() == content.len() as u64)
+                && fs::read(&old).is_ok_and(|old| old == content);
+            if same && fs::hard_link(&old, target).is_ok() {
+                return Ok(true);
+            }
+        }
+        fs::write(target, content)?;
+        Ok(false)
     }
 
     /// Replace `out` with the staged site in one step.

@@ -16,6 +16,20 @@ use std::path::Path;
 use std::sync::Arc;
 use tera::{Context, Tera};
 
+/// A template context under construction: a JSON object, so it can be hashed (for the render
+/// cache) without cloning and handed to tera without conversion.
+#[derive(Default)]
+pub struct Ctx(Map<String, Value>);
+
+impl Ctx {
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.0.insert(
+            key.to_string(),
+            serde_json::to_value(value).expect("context values serialise"),
+        );
+    }
+}
+
 static DEFAULT_TEMPLATES: Dir = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// Build-wide facts every page shows.
@@ -44,21 +58,33 @@ pub struct Page {
 /// A page to render: template, context, output path.
 pub struct Job {
     template: &'static str,
-    ctx: Context,
+    ctx: Ctx,
     path: String,
 }
 
-/// Pages rendered by previous builds, keyed by output path, with a hash of what produced them
-/// (template name and context). A rebuild renders only pages whose inputs changed.
+/// Pages and table rows rendered by previous builds, keyed by output path (rows: by kind and
+/// position), with a hash of what produced them (template name and context). A rebuild renders
+/// only what changed. A one-off build uses [`RenderCache::off`] and skips the hashing.
 #[derive(Default)]
 pub struct RenderCache {
     pages: HashMap<String, (u64, Arc<[u8]>)>,
+    rows: HashMap<(&'static str, usize), (u64, Arc<str>)>,
+    off: bool,
 }
 
 impl RenderCache {
+    /// A cache that remembers nothing (one-off builds).
+    pub fn off() -> RenderCache {
+        RenderCache {
+            off: true,
+            ..Default::default()
+        }
+    }
+
     /// Forget everything (after a template change).
     pub fn clear(&mut self) {
         self.pages.clear();
+        self.rows.clear();
     }
 }
 
@@ -120,8 +146,8 @@ impl Renderer {
         Ok(Renderer { tera, site, assets })
     }
 
-    fn context(&self, nav: &str, title: &str) -> Context {
-        let mut ctx = Context::new();
+    fn context(&self, nav: &str, title: &str) -> Ctx {
+        let mut ctx = Ctx::default();
         ctx.insert("base", &self.site.base);
         ctx.insert("site", &self.site);
         ctx.insert("nav", nav);
@@ -131,11 +157,64 @@ impl Renderer {
     }
 
     fn render(&self, job: &Job) -> Result<Arc<[u8]>, String> {
-        let html = self
-            .tera
-            .render(job.template, &job.ctx)
-            .map_err(|e| template_error(&e))?;
-        Ok(Arc::from(html.into_bytes()))
+        Ok(Arc::from(
+            self.render_str(job.template, &job.ctx)?.into_bytes(),
+        ))
+    }
+
+    fn render_str(&self, template: &str, ctx: &Ctx) -> Result<String, String> {
+        // tera needs an owned context; building it is a shallow copy of the JSON tree.
+        let context =
+            Context::from_value(Value::Object(ctx.0.clone())).map_err(|e| template_error(&e))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| template_error(&e))
+    }
+
+    /// Table rows as HTML, rendered once per build (and reused across rebuilds when unchanged),
+    /// then shared by every table that lists them.
+    fn row_fragments(
+        &self,
+        kind: &'static str,
+        rows: &[Value],
+        cache: &mut RenderCache,
+    ) -> Result<Vec<Value>, String> {
+        use rayon::prelude::*;
+        let template = if kind == "metric" {
+            "metric_row.html"
+        } else {
+            "event_row.html"
+        };
+        let rendered: Vec<Result<(u64, Arc<str>), String>> = rows
+            .par_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut ctx = Ctx::default();
+                ctx.insert("base", &self.site.base);
+                ctx.insert("row", row);
+                let key = if cache.off {
+                    0
+                } else {
+                    ctx_hash(template, &ctx)
+                };
+                if let Some((k, html)) = cache.rows.get(&(kind, i)) {
+                    if *k == key && !cache.off {
+                        return Ok((key, html.clone()));
+                    }
+                }
+                Ok((key, Arc::from(self.render_str(template, &ctx)?)))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, r) in rendered.into_iter().enumerate() {
+            let (key, html) = r?;
+            out.push(json!({"html": &*html, "removed": rows[i]["removed"]}));
+            if !cache.off {
+                cache.rows.insert((kind, i), (key, html));
+            }
+        }
+        cache.rows.retain(|(k, i), _| *k != kind || *i < rows.len());
+        Ok(out)
     }
 
     /// Every HTML page of the site. Pages whose template and context are unchanged since the
@@ -146,14 +225,19 @@ impl Renderer {
         cache: &mut RenderCache,
     ) -> Result<(Vec<Page>, RenderStats), String> {
         use rayon::prelude::*;
-        let jobs = self.jobs(catalog);
+        let jobs = self.jobs(catalog, cache)?;
+        let off = cache.off;
         let cached = &cache.pages;
         let results: Vec<Result<(Page, u64, bool), String>> = jobs
             .par_iter()
             .map(|job| {
-                let key = job_hash(job);
+                let key = if off {
+                    0
+                } else {
+                    ctx_hash(job.template, &job.ctx)
+                };
                 if let Some((k, content)) = cached.get(&job.path) {
-                    if *k == key {
+                    if *k == key && !off {
                         return Ok((
                             Page {
                                 path: job.path.clone(),
@@ -185,7 +269,9 @@ impl Renderer {
             } else {
                 stats.reused += 1
             }
-            next.insert(page.path.clone(), (key, page.content.clone()));
+            if !off {
+                next.insert(page.path.clone(), (key, page.content.clone()));
+            }
             pages.push(page);
         }
         cache.pages = next;
@@ -193,14 +279,18 @@ impl Renderer {
     }
 
     /// What to render: one job per page.
-    fn jobs(&self, catalog: &Catalog) -> Vec<Job> {
+    fn jobs(&self, catalog: &Catalog, cache: &mut RenderCache) -> Result<Vec<Job>, String> {
         use rayon::prelude::*;
         let metric_rows: Vec<Value> = (0..catalog.metrics.len())
+            .into_par_iter()
             .map(|i| metric_row(catalog, i))
             .collect();
         let event_rows: Vec<Value> = (0..catalog.events.len())
+            .into_par_iter()
             .map(|i| event_row(catalog, i))
             .collect();
+        let metric_rows = self.row_fragments("metric", &metric_rows, cache)?;
+        let event_rows = self.row_fragments("event", &event_rows, cache)?;
 
         let mut jobs = Vec::new();
         let mut ctx = self.context("metrics", "Metrics");
@@ -240,7 +330,7 @@ impl Renderer {
         jobs.push(self.identifiers_page(catalog));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, "404.html".into()));
-        jobs
+        Ok(jobs)
     }
 
     /// The page of one metric.
@@ -413,7 +503,7 @@ fn plural(label: &str) -> String {
     }
 }
 
-fn job(template: &'static str, ctx: Context, path: String) -> Job {
+fn job(template: &'static str, ctx: Ctx, path: String) -> Job {
     Job {
         template,
         ctx,
@@ -421,11 +511,22 @@ fn job(template: &'static str, ctx: Context, path: String) -> Job {
     }
 }
 
-/// Hash of everything a page depends on besides the templates themselves.
-fn job_hash(job: &Job) -> u64 {
+/// Hash of everything a page depends on besides the templates themselves, computed by
+/// streaming the context's JSON into the hasher (no copy).
+fn ctx_hash(template: &str, ctx: &Ctx) -> u64 {
+    struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for HashWriter<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    job.template.hash(&mut h);
-    job.ctx.clone().into_json().to_string().hash(&mut h);
+    template.hash(&mut h);
+    serde_json::to_writer(HashWriter(&mut h), &ctx.0).expect("hashing cannot fail");
     h.finish()
 }
 
@@ -528,21 +629,6 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
             Value::String(metric_facet_values(m, facet.param).join("|")),
         );
     }
-    let search = [
-        m.key_path.as_str(),
-        &description,
-        m.group.as_deref().unwrap_or(""),
-        &m.data_category,
-        &m.status,
-        &m.time_frames.join(" "),
-        m.data_source.as_deref().unwrap_or(""),
-        &m.tiers.join(" "),
-        m.milestone.as_deref().unwrap_or(""),
-        &m.performance_indicators.join(" "),
-        &m.product_categories.join(" "),
-    ]
-    .join(" ")
-    .to_lowercase();
     json!({
         "ord": i,
         "slug": catalog.metric_slugs[i],
@@ -560,7 +646,6 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
         "pis": m.performance_indicators,
         "removed": m.removed,
         "f": f,
-        "search": search,
     })
 }
 
@@ -581,21 +666,6 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
     }
     let props: Vec<&str> = e.properties.iter().map(|p| p.name.as_str()).collect();
     let category = e.display_category();
-    let search = [
-        e.action.as_str(),
-        &category,
-        &description,
-        &e.identifiers.join(" "),
-        &props.join(" "),
-        e.classification.as_deref().unwrap_or(""),
-        e.group.as_deref().unwrap_or(""),
-        &e.tiers.join(" "),
-        e.milestone.as_deref().unwrap_or(""),
-        &e.status,
-        &e.service_name,
-    ]
-    .join(" ")
-    .to_lowercase();
     json!({
         "ord": catalog.metrics.len() + i,
         "slug": catalog.event_slugs[i],
@@ -613,7 +683,6 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
         "removed": e.removed,
         "internal": e.internal,
         "f": f,
-        "search": search,
     })
 }
 

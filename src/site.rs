@@ -194,6 +194,7 @@ pub struct Report {
     pub events: usize,
     pub out: PathBuf,
     pub timings: Timings,
+    pub written: crate::output::WriteStats,
 }
 
 /// Split `https://host/path/` into (`https://host`, `/path/`); a bare path has no origin.
@@ -389,7 +390,7 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
     let mut timings = Timings::default();
     timings.lap("load and check", &mut t);
     let rendered =
-        render_site(&loaded, opts, &mut RenderCache::default()).map_err(BuildError::Failed)?;
+        render_site(&loaded, opts, &mut RenderCache::off()).map_err(BuildError::Failed)?;
     timings.0.extend(rendered.timings.0.iter().cloned());
     t = std::time::Instant::now();
     let staging = Staging::create(&out).map_err(|e| {
@@ -398,15 +399,14 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
             out.display()
         ))
     })?;
-    rendered
-        .files
-        .par_iter()
-        .try_for_each(|f| {
-            staging
-                .write(&f.path, &f.content)
-                .map_err(|e| format!("{}: {e}", f.path))
-        })
-        .map_err(BuildError::Failed)?;
+    let written = staging
+        .write_all(
+            rendered
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), &*f.content)),
+        )
+        .map_err(|e| BuildError::Failed(format!("writing the site: {e}")))?;
     timings.lap("write files", &mut t);
     search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
         .map_err(|e| BuildError::Failed(format!("search index: {e}")))?;
@@ -423,5 +423,6 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
         diagnostics: loaded.diagnostics,
         out,
         timings,
+        written,
     })
 }

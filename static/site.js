@@ -89,7 +89,7 @@
       return {
         tr: tr,
         f: f,
-        search: (tr.getAttribute('data-search') || '').toLowerCase(),
+        search: (tr.getAttribute('data-search') || tr.textContent).toLowerCase(),
         removed: tr.getAttribute('data-removed') === 'true'
       };
     });

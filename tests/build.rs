@@ -424,3 +424,49 @@ fn hostile_key_paths_get_safe_distinct_pages_inside_out() {
         assert!(page.contains(&kp), "{url} does not show {kp}");
     }
 }
+
+#[test]
+fn unchanged_files_keep_their_modification_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    let out = tmp.path().join("site");
+    let build_at = |epoch: &str| {
+        let o = bin()
+            .current_dir(repo())
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .args([
+                "build",
+                "-q",
+                "-d",
+                defs.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    build_at("1700000000");
+    let page = out.join("metrics/counts.legacy_users/index.html");
+    let edited = out.join("metrics/counts.merge_requests/index.html");
+    let before = fs::metadata(&page).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let file = defs.join("config/metrics/counts_all/20210101000000_merge_requests.yml");
+    fs::write(
+        &file,
+        read(&file).replace("Count of the number of", "Number of"),
+    )
+    .unwrap();
+    build_at("1700000000");
+    assert_eq!(
+        fs::metadata(&page).unwrap().modified().unwrap(),
+        before,
+        "unchanged page kept its mtime"
+    );
+    assert!(
+        fs::metadata(&edited).unwrap().modified().unwrap() > before,
+        "edited page rewritten"
+    );
+    assert!(read(&edited).contains("Number of"));
+}
