@@ -86,6 +86,10 @@ impl RenderCache {
         self.pages.clear();
         self.rows.clear();
     }
+
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
 }
 
 /// How much work a render did.

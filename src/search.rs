@@ -122,6 +122,17 @@ fn documents(catalog: &Catalog) -> Vec<(String, &'static str, [String; 3])> {
     docs
 }
 
+/// A hash of everything the index holds: equal fingerprints mean the index and its shards can be
+/// reused as they are.
+pub fn fingerprint(catalog: &Catalog) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for doc in documents(catalog) {
+        doc.hash(&mut h);
+    }
+    h.finish()
+}
+
 fn fill(index: &Index, catalog: &Catalog) -> tantivy::Result<()> {
     let f = fields_of(index)?;
     // One thread and a large budget: one segment, documents in catalog order.

@@ -243,7 +243,7 @@ pub struct Rebuild {
 pub struct LiveSite {
     opts: crate::site::Options,
     loader: crate::site::Loader,
-    cache: crate::render::RenderCache,
+    cache: crate::site::SiteCache,
     shared: Shared,
 }
 
@@ -292,7 +292,7 @@ impl LiveSite {
                 })
             };
             if under(&self.opts.templates) {
-                self.cache.clear();
+                self.cache.render.clear();
             } else if p.extension().is_some_and(|e| e == "json") {
                 self.loader.invalidate_all(); // a schema changed
             } else {

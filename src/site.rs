@@ -267,6 +267,24 @@ fn static_files(over: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, String
     Ok(files)
 }
 
+/// What a rebuild can reuse from the previous one: rendered pages and rows, and the search
+/// index with its shards while the searchable text is unchanged.
+#[derive(Default)]
+pub struct SiteCache {
+    pub render: RenderCache,
+    search: Option<(u64, tantivy::Index, Vec<Page>)>,
+}
+
+impl SiteCache {
+    /// Remember nothing (one-off builds).
+    pub fn off() -> SiteCache {
+        SiteCache {
+            render: RenderCache::off(),
+            search: None,
+        }
+    }
+}
+
 /// Everything a site consists of, in memory, before it is written.
 pub struct Rendered {
     pub files: Vec<Page>,
@@ -282,7 +300,7 @@ pub struct Rendered {
 pub fn render_site(
     loaded: &Loaded,
     opts: &Options,
-    cache: &mut RenderCache,
+    cache: &mut SiteCache,
 ) -> Result<Rendered, String> {
     let mut timings = Timings::default();
     let mut t = std::time::Instant::now();
@@ -321,7 +339,7 @@ pub fn render_site(
     }
     let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
     timings.lap("templates", &mut t);
-    let (mut files, stats) = renderer.render_all(&loaded.catalog, cache)?;
+    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render)?;
     timings.lap("render pages", &mut t);
     let pages = files.len();
     let html_paths: Vec<&str> = files
@@ -352,15 +370,28 @@ pub fn render_site(
         content: export::events_csv(c, &site).into(),
     });
     timings.lap("downloads", &mut t);
-    let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
-    timings.lap("search index", &mut t);
-    let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
-        .map_err(|e| format!("search shards: {e}"))?;
-    for (path, body) in shards {
-        files.push(Page {
-            path,
-            content: body.into(),
-        });
+    let fingerprint = crate::search::fingerprint(c);
+    let (index, shards) = match cache.search.take() {
+        Some((f, index, shards)) if f == fingerprint => (index, shards),
+        _ => {
+            let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
+            timings.lap("search index", &mut t);
+            let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
+                .map_err(|e| format!("search shards: {e}"))?;
+            timings.lap("search shards", &mut t);
+            let shards: Vec<Page> = shards
+                .into_iter()
+                .map(|(path, body)| Page {
+                    path,
+                    content: body.into(),
+                })
+                .collect();
+            (index, shards)
+        }
+    };
+    files.extend(shards.iter().cloned());
+    if !cache.render.is_off() {
+        cache.search = Some((fingerprint, index.clone(), shards));
     }
     for (name, body) in statics {
         files.push(Page {
@@ -389,8 +420,7 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
     }
     let mut timings = Timings::default();
     timings.lap("load and check", &mut t);
-    let rendered =
-        render_site(&loaded, opts, &mut RenderCache::off()).map_err(BuildError::Failed)?;
+    let rendered = render_site(&loaded, opts, &mut SiteCache::off()).map_err(BuildError::Failed)?;
     timings.0.extend(rendered.timings.0.iter().cloned());
     t = std::time::Instant::now();
     let staging = Staging::create(&out).map_err(|e| {
