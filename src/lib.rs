@@ -3,6 +3,7 @@
 //! Data flows one way: [`discover`] → [`parse`] → [`validate`] (+ [`schema`]) → [`catalog`] →
 //! [`render`] / [`search`] / [`export`] → [`output`]. [`site`] runs the stages in order.
 
+pub mod author;
 pub mod catalog;
 pub mod config;
 pub mod definition;

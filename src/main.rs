@@ -35,6 +35,39 @@ enum Command {
     Serve(ServeArgs),
     /// Search a built site's index.
     Search(SearchArgs),
+    /// Write a new event or metric definition: prompts on a terminal, flags otherwise.
+    #[command(after_help = NEW_EXAMPLES)]
+    New(Box<NewArgs>),
+    /// Print a CI configuration that checks the definitions and publishes the site.
+    Ci(CiArgs),
+}
+
+const NEW_EXAMPLES: &str = "Examples:
+  metricdict new event
+  metricdict new event --action click_button --description 'A button was clicked' \\
+      --group code_review --identifiers user,project --tiers free,premium,ultimate \\
+      --milestone 18.6 --introduced-by-url https://gitlab.com/gitlab-org/gitlab/-/merge_requests/1
+  metricdict new metric --from-event click_button --unique user.id --time-frame 28d,7d \\
+      --milestone 18.6 --introduced-by-url https://gitlab.com/gitlab-org/gitlab/-/merge_requests/1
+
+Without a terminal (CI, scripts) nothing is asked: a missing required value is an error naming
+its flag (exit 2). An existing file or an action/key path already defined is refused (exit 2).";
+
+#[derive(Args)]
+struct NewArgs {
+    /// What to define.
+    #[arg(value_enum)]
+    kind: metricdict::author::Kind,
+    #[command(flatten)]
+    request: metricdict::author::Request,
+}
+
+#[derive(Args)]
+struct CiArgs {
+    /// `gitlab` (.gitlab-ci.yml: code-quality report on merge requests, GitLab Pages) or
+    /// `github` (GitHub Actions workflow: check, GitHub Pages).
+    #[arg(value_parser = ["gitlab", "github"])]
+    platform: String,
 }
 
 #[derive(Args)]
@@ -143,6 +176,11 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args, &config),
         Command::Serve(args) => serve(args, config),
         Command::Search(args) => search(args),
+        Command::New(args) => new(*args, &config),
+        Command::Ci(args) => {
+            print!("{}", ci_template(&args.platform));
+            EXIT_OK
+        }
     })
 }
 
@@ -344,5 +382,22 @@ fn search(args: SearchArgs) -> u8 {
             );
             EXIT_FAILED
         }
+    }
+}
+
+fn new(args: NewArgs, config: &Config) -> u8 {
+    let mut request = args.request;
+    if request.definitions.is_none() {
+        request.definitions = config.definitions.as_ref().and_then(|d| d.first().cloned());
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    metricdict::author::run(args.kind, &request, interactive)
+}
+
+/// The CI templates in docs/ci/, embedded so `metricdict ci` works anywhere.
+fn ci_template(platform: &str) -> &'static str {
+    match platform {
+        "github" => include_str!("../docs/ci/github-pages.yml"),
+        _ => include_str!("../docs/ci/gitlab-ci.yml"),
     }
 }
