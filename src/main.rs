@@ -158,6 +158,48 @@ fn definitions(given: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
         .unwrap_or_else(|| vec![PathBuf::from("definitions")])
 }
 
+/// `5012` → `5,012`, for summaries people read.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Build progress: one updating line on a terminal; plain lines in CI logs and pipes; nothing
+/// with `--quiet`.
+struct Progress {
+    quiet: bool,
+    live: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        Progress { quiet, live }
+    }
+
+    fn stage(&self, what: &str) {
+        if self.quiet {
+        } else if self.live {
+            eprint!("\r\x1b[K{what}…");
+        } else {
+            eprintln!("{what}…");
+        }
+    }
+
+    fn done(&self) {
+        if !self.quiet && self.live {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
 fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
@@ -219,7 +261,10 @@ fn build(args: BuildArgs, config: Config) -> u8 {
     if let Some(code) = missing_root(&opts.definitions) {
         return code;
     }
-    match site::build(&opts) {
+    let progress = Progress::new(args.quiet);
+    let result = site::build_with_progress(&opts, &|stage| progress.stage(stage));
+    progress.done();
+    match result {
         Ok(report) => {
             if args.verbose {
                 eprint!("{}", diagnostics::to_human(&report.diagnostics, color()));
@@ -230,11 +275,11 @@ fn build(args: BuildArgs, config: Config) -> u8 {
             if !args.quiet {
                 eprintln!(
                     "built {} pages ({} metrics, {} events) into {}, {} warnings{}, {:.2} s",
-                    report.pages,
-                    report.metrics,
-                    report.events,
+                    thousands(report.pages),
+                    thousands(report.metrics),
+                    thousands(report.events),
                     report.out.display(),
-                    report.diagnostics.warnings(),
+                    thousands(report.diagnostics.warnings()),
                     if args.verbose || report.diagnostics.warnings() == 0 {
                         ""
                     } else {

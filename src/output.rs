@@ -110,6 +110,8 @@ pub fn check_out_dir(out: &Path, definitions: &[PathBuf]) -> Result<PathBuf, Ref
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    /// Write pre-compressed `.gz` twins.
+    pub gzip: bool,
     /// `out` holds a previous metricdict site to reuse unchanged files from.
     previous: bool,
     committed: bool,
@@ -158,6 +160,7 @@ impl Staging {
         Ok(Staging {
             dir,
             out: out.to_path_buf(),
+            gzip: true,
             previous,
             committed: false,
         })
@@ -209,16 +212,26 @@ impl Staging {
 
     /// Returns whether the file was linked (unchanged) rather than written.
     fn write_or_link(&self, rel: &str, target: &Path, content: &[u8]) -> io::Result<bool> {
+        // Compressible files get a `.gz` twin (GitLab Pages and most hosts serve it if present).
+        let gz_target = (self.gzip && compressible(rel, content.len())).then(|| with_gz(target));
         if self.previous {
             let old = self.out.join(rel);
             let same = fs::metadata(&old)
                 .is_ok_and(|m| m.is_file() && m.len() == content.len() as u64)
                 && fs::read(&old).is_ok_and(|old| old == content);
             if same && fs::hard_link(&old, target).is_ok() {
+                if let Some(gz) = &gz_target {
+                    if fs::hard_link(with_gz(&old), gz).is_err() {
+                        fs::write(gz, gzip(content)?)?;
+                    }
+                }
                 return Ok(true);
             }
         }
         fs::write(target, content)?;
+        if let Some(gz) = &gz_target {
+            fs::write(gz, gzip(content)?)?;
+        }
         Ok(false)
     }
 
@@ -242,6 +255,31 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Text files worth compressing: hosts serve `x.gz` for `x` when the client accepts gzip.
+fn compressible(rel: &str, len: usize) -> bool {
+    const TEXT: [&str; 8] = [
+        ".html", ".css", ".js", ".json", ".xml", ".csv", ".svg", ".txt",
+    ];
+    len >= 256 && TEXT.iter().any(|e| rel.ends_with(e))
+}
+
+fn with_gz(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_os_string();
+    s.push(".gz");
+    PathBuf::from(s)
+}
+
+/// Deterministic gzip (no name, no timestamp in the header), so rebuilds stay byte-identical.
+fn gzip(content: &[u8]) -> io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::GzBuilder::new().mtime(0).write(
+        Vec::with_capacity(content.len() / 4),
+        flate2::Compression::new(6),
+    );
+    enc.write_all(content)?;
+    enc.finish()
 }
 
 /// Reject absolute paths and `..`: only plain components below the site root.

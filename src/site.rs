@@ -329,14 +329,29 @@ pub fn render_site(
         metric_count: loaded.catalog.metrics.len(),
         event_count: loaded.catalog.events.len(),
     };
-    let statics = static_files(opts.static_dir.as_deref())?;
+    let mut statics = static_files(opts.static_dir.as_deref())?;
+    // Stylesheets and scripts also get a content-hashed name (cacheable forever where the host
+    // allows it); templates link those. The plain names stay for custom templates.
     let mut assets = BTreeMap::new();
-    for name in statics.keys() {
-        let key = name.rsplit('.').next().unwrap_or(name);
-        if name.starts_with("site.") {
-            assets.insert(key.to_string(), format!("static/{name}"));
+    let mut hashed = Vec::new();
+    for (name, body) in &statics {
+        let Some((stem, ext)) = name.rsplit_once('.') else {
+            continue;
+        };
+        if ext != "css" && ext != "js" {
+            continue;
         }
+        let hash = crate::catalog::short_hash(&String::from_utf8_lossy(body));
+        let versioned = format!("{stem}.{hash}.{ext}");
+        let key = match name.as_str() {
+            "site.css" => "css".to_string(),
+            "site.js" => "js".to_string(),
+            other => other.replace(['.', '/'], "_"),
+        };
+        assets.insert(key, format!("static/{versioned}"));
+        hashed.push((versioned, body.clone()));
     }
+    statics.extend(hashed);
     let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
     timings.lap("templates", &mut t);
     let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render)?;
@@ -411,18 +426,30 @@ pub fn render_site(
 /// Build the site into `opts.out`, atomically. With any error in the definitions nothing is
 /// written and the previous site stays as it was.
 pub fn build(opts: &Options) -> Result<Report, BuildError> {
+    build_with_progress(opts, &|_| {})
+}
+
+/// [`build`], reporting each stage as it starts (`progress` gets a short description).
+pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Report, BuildError> {
     let out =
         output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
     let mut t = std::time::Instant::now();
+    progress("reading and checking definitions");
     let loaded = load(&opts.definitions);
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
     let mut timings = Timings::default();
     timings.lap("load and check", &mut t);
+    progress(&format!(
+        "rendering {} metrics and {} events",
+        loaded.catalog.metrics.len(),
+        loaded.catalog.events.len()
+    ));
     let rendered = render_site(&loaded, opts, &mut SiteCache::off()).map_err(BuildError::Failed)?;
     timings.0.extend(rendered.timings.0.iter().cloned());
     t = std::time::Instant::now();
+    progress(&format!("writing {} files", rendered.files.len()));
     let staging = Staging::create(&out).map_err(|e| {
         BuildError::Failed(format!(
             "cannot create staging folder next to {}: {e}",

@@ -470,3 +470,80 @@ fn unchanged_files_keep_their_modification_time() {
     );
     assert!(read(&edited).contains("Number of"));
 }
+
+#[test]
+fn output_is_fit_for_static_hosting() {
+    let (_t, out) = built();
+    let f = files(&out);
+    // Pre-compressed twins for text files, identical once decompressed.
+    for p in [
+        "index.html",
+        "metrics.json",
+        "events.csv",
+        "search/shards/manifest.json",
+    ] {
+        let gz = fs::read(out.join(format!("{p}.gz"))).unwrap_or_else(|_| panic!("no {p}.gz"));
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+        assert_eq!(plain, fs::read(out.join(p)).unwrap(), "{p}.gz");
+    }
+    // Pages link content-hashed stylesheets and scripts, which exist.
+    let index = read(out.join("index.html"));
+    let hashed: Vec<&String> = f
+        .iter()
+        .filter(|p| {
+            p.starts_with("static/site.") && p.ends_with(".css") && p.matches('.').count() == 2
+        })
+        .collect();
+    assert_eq!(hashed.len(), 1, "{f:?}");
+    assert!(index.contains(&format!("/{}", hashed[0])));
+}
+
+#[test]
+fn logs_suit_terminals_and_ci() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let defs = fixture("basic");
+    let o = bin()
+        .env("CI", "true")
+        .current_dir(repo())
+        .args([
+            "build",
+            "-d",
+            defs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success());
+    assert!(
+        !err.contains('\r') && !err.contains('\x1b'),
+        "plain lines in CI: {err:?}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("reading and checking definitions")),
+        "{err}"
+    );
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.starts_with("built 34 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
+        "{last}"
+    );
+    let o = bin()
+        .current_dir(repo())
+        .args([
+            "build",
+            "-q",
+            "-d",
+            defs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "", "--quiet prints nothing on success");
+}
