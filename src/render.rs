@@ -101,10 +101,40 @@ pub struct RenderStats {
 
 /// The template engine with the site's templates loaded.
 pub struct Renderer {
-    tera: Tera,
+    tera: Arc<Tera>,
     site: SiteInfo,
     /// Asset paths (relative to base) by logical name, e.g. `css` → `static/site.css`.
     assets: BTreeMap<String, String>,
+}
+
+/// Compile the built-in templates, then the user's overrides from `override_dir`.
+pub fn load_templates(override_dir: Option<&Path>) -> Result<Arc<Tera>, String> {
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    for f in DEFAULT_TEMPLATES.files() {
+        if let (Some(name), Some(body)) = (f.path().to_str(), f.contents_utf8()) {
+            sources.insert(name.to_string(), body.to_string());
+        }
+    }
+    if let Some(dir) = override_dir {
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| format!("templates: {e}"))?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let name = rel.to_string_lossy().replace('\\', "/");
+                let body = std::fs::read_to_string(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                sources.insert(name, body);
+            }
+        }
+    }
+    let mut tera = Tera::default();
+    tera.set_escape_fn(escape_html);
+    tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| template_error(&e))?;
+    Ok(Arc::new(tera))
 }
 
 /// Names of the built-in templates.
@@ -116,38 +146,9 @@ pub fn default_template_names() -> Vec<String> {
 }
 
 impl Renderer {
-    /// Load the built-in templates, then the user's overrides from `override_dir`.
-    pub fn new(
-        override_dir: Option<&Path>,
-        site: SiteInfo,
-        assets: BTreeMap<String, String>,
-    ) -> Result<Renderer, String> {
-        let mut sources: BTreeMap<String, String> = BTreeMap::new();
-        for f in DEFAULT_TEMPLATES.files() {
-            if let (Some(name), Some(body)) = (f.path().to_str(), f.contents_utf8()) {
-                sources.insert(name.to_string(), body.to_string());
-            }
-        }
-        if let Some(dir) = override_dir {
-            if dir.is_dir() {
-                for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-                    let entry = entry.map_err(|e| format!("templates: {e}"))?;
-                    if !entry.file_type().is_file() {
-                        continue;
-                    }
-                    let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                    let name = rel.to_string_lossy().replace('\\', "/");
-                    let body = std::fs::read_to_string(entry.path())
-                        .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-                    sources.insert(name, body);
-                }
-            }
-        }
-        let mut tera = Tera::default();
-        tera.set_escape_fn(escape_html);
-        tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|e| template_error(&e))?;
-        Ok(Renderer { tera, site, assets })
+    /// A renderer over compiled templates (see [`load_templates`]).
+    pub fn new(tera: Arc<Tera>, site: SiteInfo, assets: BTreeMap<String, String>) -> Renderer {
+        Renderer { tera, site, assets }
     }
 
     fn context(&self, nav: &str, title: &str) -> Ctx {

@@ -221,8 +221,51 @@ pub struct State {
     pub generation: u64,
     /// Problems of the latest rebuild; the site served is the last good one.
     pub problems: Option<Vec<String>>,
-    /// The last good build's tantivy index, for `/api/search`.
+    /// What downloads, sitemap and search are made from, on first request after a rebuild
+    /// (so a rebuild, and the reload after it, does not wait for them).
+    pub late: Option<Arc<Late>>,
+}
+
+/// Inputs of the outputs the dev server makes on request, and those outputs once made.
+pub struct Late {
+    catalog: crate::catalog::Catalog,
+    site: crate::render::SiteInfo,
+    origin: String,
+    paths: Vec<String>,
+    made: std::sync::OnceLock<LateOutputs>,
+}
+
+/// Downloads, sitemap, search shards, and the tantivy index for `/api/search`.
+pub struct LateOutputs {
+    pub files: std::collections::HashMap<String, Arc<[u8]>>,
     pub search: Option<(tantivy::Index, tantivy::IndexReader)>,
+}
+
+impl Late {
+    /// Make the outputs on first use (concurrent callers wait for the one making them).
+    pub fn outputs(&self) -> &LateOutputs {
+        self.made.get_or_init(|| {
+            let mut files: std::collections::HashMap<String, Arc<[u8]>> =
+                crate::site::downloads(&self.catalog, &self.site, &self.origin, &self.paths)
+                    .into_iter()
+                    .map(|p| (p.path, p.content))
+                    .collect();
+            let mut search = None;
+            if let Ok((index, shards)) =
+                crate::site::search_outputs(&self.catalog, &mut crate::site::SiteCache::off())
+            {
+                files.extend(shards.into_iter().map(|p| (p.path, p.content)));
+                search = index.reader().ok().map(|r| (index, r));
+            }
+            LateOutputs { files, search }
+        })
+    }
+}
+
+/// Files produced by the build, or on request.
+fn late_of(shared: &Shared) -> Option<Arc<Late>> {
+    let (lock, _) = &**shared;
+    lock.lock().unwrap_or_else(|e| e.into_inner()).late.clone()
 }
 
 /// State shared between the rebuilding thread and the HTTP workers.
@@ -265,10 +308,11 @@ pub fn is_editor_temp(path: &Path) -> bool {
 impl LiveSite {
     pub fn new(mut opts: crate::site::Options) -> LiveSite {
         opts.build_time.get_or_insert_with(crate::site::build_time);
+        let cache = crate::site::SiteCache::lazy();
         LiveSite {
             opts,
             loader: Default::default(),
-            cache: Default::default(),
+            cache,
             shared: Arc::new(Default::default()),
         }
     }
@@ -292,7 +336,7 @@ impl LiveSite {
                 })
             };
             if under(&self.opts.templates) {
-                self.cache.render.clear();
+                self.cache.templates_changed();
             } else if p.extension().is_some_and(|e| e == "json") {
                 self.loader.invalidate_all(); // a schema changed
             } else {
@@ -328,12 +372,21 @@ impl LiveSite {
                 Ok(r) => {
                     report.rendered = r.stats.rendered;
                     report.reused = r.stats.reused;
+                    let paths: Vec<String> = r.files.iter().map(|p| p.path.clone()).collect();
                     let files = r.files.into_iter().map(|p| (p.path, p.content)).collect();
-                    let reader = r.index.reader().ok();
+                    let late = self.cache.site.clone().map(|(site, origin)| {
+                        Arc::new(Late {
+                            catalog: loaded.catalog,
+                            site,
+                            origin,
+                            paths,
+                            made: Default::default(),
+                        })
+                    });
                     let (lock, cvar) = &*self.shared;
                     let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
                     st.files = files;
-                    st.search = reader.map(|rd| (r.index, rd));
+                    st.late = late;
                     st.problems = None;
                     st.generation += 1;
                     cvar.notify_all();
@@ -407,6 +460,28 @@ pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
             .unwrap_or_else(|| b"not found".to_vec()),
         location: None,
     };
+    // Downloads, sitemap and search shards are made on first request after a rebuild.
+    if let Some(rest) = decoded.strip_prefix(base) {
+        let late_file = [
+            "metrics.json",
+            "metrics.csv",
+            "events.json",
+            "events.csv",
+            "sitemap.xml",
+        ]
+        .contains(&rest)
+            || rest.starts_with("search/shards/");
+        if late_file {
+            if let Some(body) = late_of(shared).and_then(|l| l.outputs().files.get(rest).cloned()) {
+                return Reply {
+                    status: 200,
+                    content_type: content_type(Path::new(rest)),
+                    body: body.to_vec(),
+                    location: None,
+                };
+            }
+        }
+    }
     let (lock, _) = &**shared;
     let st = lock.lock().unwrap_or_else(|e| e.into_inner());
     let Some(rest) = decoded.strip_prefix(base) else {
@@ -485,9 +560,8 @@ fn api_search(shared: &Shared, url: &str) -> Reply {
         .and_then(|l| l.parse().ok())
         .unwrap_or(20usize)
         .min(1000);
-    let (lock, _) = &**shared;
-    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
-    let body = match &st.search {
+    let late = late_of(shared);
+    let body = match late.as_ref().and_then(|l| l.outputs().search.as_ref()) {
         Some((index, reader)) => match crate::search::search_index(index, reader, &q, limit) {
             Ok(hits) => serde_json::to_vec(&hits).unwrap_or_default(),
             Err(e) => {

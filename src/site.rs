@@ -273,6 +273,13 @@ fn static_files(over: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, String
 pub struct SiteCache {
     pub render: RenderCache,
     search: Option<(u64, tantivy::Index, Vec<Page>)>,
+    /// Leave downloads, sitemap and search out of [`render_site`]; the dev server makes them
+    /// on request with [`downloads`] and [`search_outputs`], so a rebuild does not wait for them.
+    pub lazy: bool,
+    /// In lazy mode: the site facts and origin of the last render, for those late outputs.
+    pub site: Option<(SiteInfo, String)>,
+    /// Compiled templates and the folder they came from; reused until a template changes.
+    templates: Option<(Option<PathBuf>, Arc<tera::Tera>)>,
 }
 
 impl SiteCache {
@@ -280,9 +287,71 @@ impl SiteCache {
     pub fn off() -> SiteCache {
         SiteCache {
             render: RenderCache::off(),
-            search: None,
+            ..Default::default()
         }
     }
+
+    /// Remember everything, and leave downloads and search to be made on request (dev server).
+    pub fn lazy() -> SiteCache {
+        SiteCache {
+            lazy: true,
+            ..Default::default()
+        }
+    }
+
+    /// Forget rendered pages and compiled templates (a template changed).
+    pub fn templates_changed(&mut self) {
+        self.render.clear();
+        self.templates = None;
+    }
+}
+
+/// The downloads (JSON, CSV) and the sitemap for the given page paths.
+pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
+    let html: Vec<&str> = paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.ends_with(".html") && *p != "404.html")
+        .collect();
+    let page = |path: &str, content: Vec<u8>| Page {
+        path: path.into(),
+        content: content.into(),
+    };
+    vec![
+        page("sitemap.xml", export::sitemap(origin, &site.base, &html)),
+        page("metrics.json", export::metrics_json(c, site)),
+        page("metrics.csv", export::metrics_csv(c, site)),
+        page("events.json", export::events_json(c, site)),
+        page("events.csv", export::events_csv(c, site)),
+    ]
+}
+
+/// The search index and its static shards, reused from `cache` while the searchable text is
+/// unchanged.
+pub fn search_outputs(
+    c: &Catalog,
+    cache: &mut SiteCache,
+) -> Result<(tantivy::Index, Vec<Page>), String> {
+    let fingerprint = crate::search::fingerprint(c);
+    if let Some((f, index, shards)) = &cache.search {
+        if *f == fingerprint {
+            return Ok((index.clone(), shards.clone()));
+        }
+    }
+    let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
+    let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
+        .map_err(|e| format!("search shards: {e}"))?;
+    let shards: Vec<Page> = shards
+        .into_iter()
+        .map(|(path, body)| Page {
+            path,
+            content: body.into(),
+        })
+        .collect();
+    if !cache.render.is_off() {
+        cache.search = Some((fingerprint, index.clone(), shards.clone()));
+    }
+    Ok((index, shards))
 }
 
 /// Everything a site consists of, in memory, before it is written.
@@ -291,8 +360,8 @@ pub struct Rendered {
     /// HTML pages among `files`.
     pub pages: usize,
     pub stats: RenderStats,
-    /// The search index (in memory) the shards were exported from.
-    pub index: tantivy::Index,
+    /// The search index (in memory) the shards were exported from; `None` in lazy mode.
+    pub index: Option<tantivy::Index>,
     pub timings: Timings,
 }
 
@@ -341,72 +410,53 @@ pub fn render_site(
         if ext != "css" && ext != "js" {
             continue;
         }
-        let hash = crate::catalog::short_hash(&String::from_utf8_lossy(body));
-        let versioned = format!("{stem}.{hash}.{ext}");
+        // The dev server serves with `no-cache` and keeps plain names, so editing a stylesheet
+        // does not re-render every page that links it.
+        let versioned = if cache.lazy {
+            name.clone()
+        } else {
+            format!(
+                "{stem}.{}.{ext}",
+                crate::catalog::short_hash(&String::from_utf8_lossy(body))
+            )
+        };
         let key = match name.as_str() {
             "site.css" => "css".to_string(),
             "site.js" => "js".to_string(),
             other => other.replace(['.', '/'], "_"),
         };
         assets.insert(key, format!("static/{versioned}"));
-        hashed.push((versioned, body.clone()));
+        if versioned != *name {
+            hashed.push((versioned, body.clone()));
+        }
     }
     statics.extend(hashed);
-    let renderer = Renderer::new(opts.templates.as_deref(), site.clone(), assets)?;
-    timings.lap("templates", &mut t);
-    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render)?;
-    timings.lap("render pages", &mut t);
-    let pages = files.len();
-    let html_paths: Vec<&str> = files
-        .iter()
-        .map(|p| p.path.as_str())
-        .filter(|p| *p != "404.html")
-        .collect();
-    let sitemap = export::sitemap(&origin, &base, &html_paths);
-    let c = &loaded.catalog;
-    files.push(Page {
-        path: "sitemap.xml".into(),
-        content: sitemap.into(),
-    });
-    files.push(Page {
-        path: "metrics.json".into(),
-        content: export::metrics_json(c, &site).into(),
-    });
-    files.push(Page {
-        path: "metrics.csv".into(),
-        content: export::metrics_csv(c, &site).into(),
-    });
-    files.push(Page {
-        path: "events.json".into(),
-        content: export::events_json(c, &site).into(),
-    });
-    files.push(Page {
-        path: "events.csv".into(),
-        content: export::events_csv(c, &site).into(),
-    });
-    timings.lap("downloads", &mut t);
-    let fingerprint = crate::search::fingerprint(c);
-    let (index, shards) = match cache.search.take() {
-        Some((f, index, shards)) if f == fingerprint => (index, shards),
+    let tera = match &cache.templates {
+        Some((dir, tera)) if *dir == opts.templates => tera.clone(),
         _ => {
-            let index = crate::search::index_in_ram(c).map_err(|e| format!("search index: {e}"))?;
-            timings.lap("search index", &mut t);
-            let (_, shards) = crate::search::export_shards(&index, c.metrics.len())
-                .map_err(|e| format!("search shards: {e}"))?;
-            timings.lap("search shards", &mut t);
-            let shards: Vec<Page> = shards
-                .into_iter()
-                .map(|(path, body)| Page {
-                    path,
-                    content: body.into(),
-                })
-                .collect();
-            (index, shards)
+            let tera = crate::render::load_templates(opts.templates.as_deref())?;
+            cache.templates = Some((opts.templates.clone(), tera.clone()));
+            tera
         }
     };
-    files.extend(shards.iter().cloned());
-    if !cache.render.is_off() {
-        cache.search = Some((fingerprint, index.clone(), shards));
+
+    let renderer = Renderer::new(tera, site.clone(), assets);
+    timings.lap("templates", &mut t);
+    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render)?;
+    let mut cache_index = None;
+    timings.lap("render pages", &mut t);
+    let pages = files.len();
+    if cache.lazy {
+        // The dev server produces downloads and search on request (see `serve`).
+        cache.site = Some((site, origin));
+    } else {
+        let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
+        files.extend(downloads(&loaded.catalog, &site, &origin, &paths));
+        timings.lap("downloads", &mut t);
+        let (index, shards) = search_outputs(&loaded.catalog, cache)?;
+        timings.lap("search", &mut t);
+        files.extend(shards);
+        cache_index = Some(index);
     }
     for (name, body) in statics {
         files.push(Page {
@@ -418,7 +468,7 @@ pub fn render_site(
         files,
         pages,
         stats,
-        index,
+        index: cache_index,
         timings,
     })
 }

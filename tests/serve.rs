@@ -118,6 +118,8 @@ fn a_bad_edit_keeps_the_last_good_site_and_reports_the_problem() {
     let defs = copy_fixture(tmp.path());
     let mut live = LiveSite::new(options(defs.clone(), None));
     assert!(live.rebuild(&[]).ok);
+    let idle = live.rebuild(&[]);
+    assert_eq!(idle.rendered, 0, "idle {idle:?}");
     let before = page(&live.shared(), "index.html");
     let file = defs.join(MR);
     std::fs::write(&file, "key_path: [broken\n").unwrap();
@@ -257,6 +259,14 @@ fn api_search_answers_from_tantivy() {
     let hits: Vec<serde_json::Value> = serde_json::from_str(body).unwrap();
     assert_eq!(hits[0]["key"], "counts.merge_requests");
     assert!(hits.len() <= 3);
+    // Downloads and search shards are made on request after each rebuild.
+    let (status, text) = get(server.port, "/metrics.json");
+    assert_eq!(status, 200);
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["count"], 5);
+    let (status, _) = get(server.port, "/search/shards/manifest.json");
+    assert_eq!(status, 200);
 }
 
 #[test]
@@ -279,12 +289,22 @@ fn a_static_asset_change_updates_the_asset_without_rerendering_pages() {
     opts.static_dir = Some(assets.clone());
     let mut live = LiveSite::new(opts);
     assert!(live.rebuild(&[]).ok);
-    std::fs::write(assets.join("extra.css"), "body { color: red }").unwrap();
-    let r = live.rebuild(&[assets.join("extra.css")]);
+    // Override the built-in stylesheet: the served asset changes and no page is re-rendered
+    // (the dev server links plain asset names and serves them with no-cache).
+    std::fs::write(assets.join("site.css"), "body { color: red }").unwrap();
+    let r = live.rebuild(&[assets.join("site.css")]);
     assert!(r.ok);
     assert_eq!((r.parsed, r.rendered), (0, 0), "{r:?}");
     assert_eq!(
-        page(&live.shared(), "static/extra.css"),
+        page(&live.shared(), "static/site.css"),
         "body { color: red }"
+    );
+    // A new stylesheet is offered to templates (`assets.extra_css`): every page is re-rendered.
+    std::fs::write(assets.join("extra.css"), "p { color: blue }").unwrap();
+    let r = live.rebuild(&[assets.join("extra.css")]);
+    assert!(r.ok && r.rendered > 30, "{r:?}");
+    assert_eq!(
+        page(&live.shared(), "static/extra.css"),
+        "p { color: blue }"
     );
 }
