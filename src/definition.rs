@@ -36,6 +36,8 @@ pub struct Metric {
     pub source: SourceFile,
     /// Every field as written in the file, in file order.
     pub fields: Map<String, Value>,
+    /// Hash of the file's path and text: equal versions mean an identical definition.
+    pub version: u64,
 }
 
 /// One entry of a metric's `events:` list.
@@ -71,6 +73,8 @@ pub struct Event {
     pub removed_by_url: Option<String>,
     pub source: SourceFile,
     pub fields: Map<String, Value>,
+    /// Hash of the file's path and text.
+    pub version: u64,
 }
 
 /// An event's additional property.
@@ -176,6 +180,7 @@ fn metric(doc: &Document, key_path: String) -> Metric {
         repair_issue_url: text(f, "repair_issue_url"),
         source: doc.file.clone(),
         fields: f.clone(),
+        version: version(doc),
     }
 }
 
@@ -214,7 +219,16 @@ fn event(doc: &Document, action: String) -> Event {
         removed_by_url: text(f, "removed_by_url"),
         source: doc.file.clone(),
         fields: f.clone(),
+        version: version(doc),
     }
+}
+
+fn version(doc: &Document) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    doc.file.rel.hash(&mut h);
+    doc.source.hash(&mut h);
+    h.finish()
 }
 
 /// A scalar field as trimmed text; `None` when absent, null or empty.

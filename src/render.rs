@@ -58,8 +58,11 @@ pub struct Page {
 /// A page to render: template, context, output path.
 pub struct Job {
     template: &'static str,
-    ctx: Ctx,
+    /// `None` when the cache already holds this page under `key` (nothing to build).
+    ctx: Option<Ctx>,
     path: String,
+    /// What the page depends on, when cheaper to state than to hash the whole context.
+    key: Option<u64>,
 }
 
 /// Pages and table rows rendered by previous builds, keyed by output path (rows: by kind and
@@ -162,9 +165,11 @@ impl Renderer {
     }
 
     fn render(&self, job: &Job) -> Result<Arc<[u8]>, String> {
-        Ok(Arc::from(
-            self.render_str(job.template, &job.ctx)?.into_bytes(),
-        ))
+        let ctx = job
+            .ctx
+            .as_ref()
+            .ok_or_else(|| format!("{}: no context", job.path))?;
+        Ok(Arc::from(self.render_str(job.template, ctx)?.into_bytes()))
     }
 
     fn render_str(&self, template: &str, ctx: &Ctx) -> Result<String, String> {
@@ -176,50 +181,56 @@ impl Renderer {
             .map_err(|e| template_error(&e))
     }
 
-    /// Table rows as HTML, rendered once per build (and reused across rebuilds when unchanged),
-    /// then shared by every table that lists them.
+    /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
+    /// definition, its page name and position are unchanged), then shared by every table that
+    /// lists them. Returns each row's HTML and key.
     fn row_fragments(
         &self,
         kind: &'static str,
-        rows: &[Value],
+        n: usize,
+        key_of: impl Fn(usize) -> u64 + Sync,
+        row_of: impl Fn(usize) -> Value + Sync,
         cache: &mut RenderCache,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<(Arc<str>, u64)>, String> {
         use rayon::prelude::*;
         let template = if kind == "metric" {
             "metric_row.html"
         } else {
             "event_row.html"
         };
-        let rendered: Vec<Result<(u64, Arc<str>), String>> = rows
-            .par_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let mut ctx = Ctx::default();
-                ctx.insert("base", &self.site.base);
-                ctx.insert("row", row);
-                let key = if cache.off {
-                    0
-                } else {
-                    ctx_hash(template, &ctx)
-                };
-                if let Some((k, html)) = cache.rows.get(&(kind, i)) {
-                    if *k == key && !cache.off {
-                        return Ok((key, html.clone()));
+        let off = cache.off;
+        let cached = &cache.rows;
+        let rendered: Vec<Result<(Arc<str>, u64), String>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let key = if off { 0 } else { key_of(i) };
+                if let Some((k, html)) = cached.get(&(kind, i)) {
+                    if *k == key && !off {
+                        return Ok((html.clone(), key));
                     }
                 }
-                Ok((key, Arc::from(self.render_str(template, &ctx)?)))
+                let mut ctx = Ctx::default();
+                ctx.insert("base", &self.site.base);
+                ctx.insert("row", &row_of(i));
+                Ok((Arc::from(self.render_str(template, &ctx)?), key))
             })
             .collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for (i, r) in rendered.into_iter().enumerate() {
-            let (key, html) = r?;
-            out.push(json!({"html": &*html, "removed": rows[i]["removed"]}));
-            if !cache.off {
-                cache.rows.insert((kind, i), (key, html));
+        let rows: Vec<(Arc<str>, u64)> = rendered.into_iter().collect::<Result<_, _>>()?;
+        if !off {
+            cache.rows.retain(|(k, i), _| *k != kind || *i < n);
+            for (i, (html, key)) in rows.iter().enumerate() {
+                cache.rows.insert((kind, i), (*key, html.clone()));
             }
         }
-        cache.rows.retain(|(k, i), _| *k != kind || *i < rows.len());
-        Ok(out)
+        Ok(rows)
+    }
+
+    /// Hash of what every page shares (site facts, assets, base).
+    fn site_key(&self) -> u64 {
+        let mut ctx = Ctx::default();
+        ctx.insert("site", &self.site);
+        ctx.insert("assets", &self.assets);
+        ctx_hash("", &ctx)
     }
 
     /// Every HTML page of the site. Pages whose template and context are unchanged since the
@@ -236,10 +247,11 @@ impl Renderer {
         let results: Vec<Result<(Page, u64, bool), String>> = jobs
             .par_iter()
             .map(|job| {
-                let key = if off {
-                    0
-                } else {
-                    ctx_hash(job.template, &job.ctx)
+                let key = match (off, job.key, &job.ctx) {
+                    (true, ..) => 0,
+                    (false, Some(k), _) => k,
+                    (false, None, Some(ctx)) => ctx_hash(job.template, ctx),
+                    (false, None, None) => 0,
                 };
                 if let Some((k, content)) = cached.get(&job.path) {
                     if *k == key && !off {
@@ -283,59 +295,217 @@ impl Renderer {
         Ok((pages, stats))
     }
 
-    /// What to render: one job per page.
+    /// What to render: one job per page. Pages and rows of unchanged definitions are found in
+    /// the cache by a key computed from what they show, without building their context.
     fn jobs(&self, catalog: &Catalog, cache: &mut RenderCache) -> Result<Vec<Job>, String> {
         use rayon::prelude::*;
-        let metric_rows: Vec<Value> = (0..catalog.metrics.len())
-            .into_par_iter()
-            .map(|i| metric_row(catalog, i))
-            .collect();
-        let event_rows: Vec<Value> = (0..catalog.events.len())
-            .into_par_iter()
-            .map(|i| event_row(catalog, i))
-            .collect();
-        let metric_rows = self.row_fragments("metric", &metric_rows, cache)?;
-        let event_rows = self.row_fragments("event", &event_rows, cache)?;
+        let site_key = self.site_key();
+        let nm = catalog.metrics.len();
+        let metric_rows = self.row_fragments(
+            "metric",
+            nm,
+            |i| {
+                key_of(&(
+                    site_key,
+                    catalog.metrics[i].version,
+                    &catalog.metric_slugs[i],
+                    i,
+                ))
+            },
+            |i| metric_row(catalog, i),
+            cache,
+        )?;
+        let event_rows = self.row_fragments(
+            "event",
+            catalog.events.len(),
+            |i| {
+                key_of(&(
+                    site_key,
+                    catalog.events[i].version,
+                    &catalog.event_slugs[i],
+                    nm + i,
+                ))
+            },
+            |i| event_row(catalog, i),
+            cache,
+        )?;
+        let removed_m: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
+        let removed_e: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
+        let table =
+            |rows: &[(Arc<str>, u64)], removed: &[bool], which: &[usize]| -> (Vec<Value>, u64) {
+                let keys: Vec<u64> = which.iter().map(|&i| rows[i].1).collect();
+                let values = which
+                    .iter()
+                    .map(|&i| json!({"html": &*rows[i].0, "removed": removed[i]}))
+                    .collect();
+                (values, key_of(&keys))
+            };
+        let all_m: Vec<usize> = (0..nm).collect();
+        let all_e: Vec<usize> = (0..catalog.events.len()).collect();
+        let off = cache.off;
+        let hit =
+            |path: &str, key: u64| !off && cache.pages.get(path).is_some_and(|(k, _)| *k == key);
 
         let mut jobs = Vec::new();
-        let mut ctx = self.context("metrics", "Metrics");
-        ctx.insert("rows", &metric_rows);
-        ctx.insert("facets", &filter_facets(catalog, Kind::Metric));
-        ctx.insert("total", &catalog.metrics.len());
-        ctx.insert(
-            "removed_count",
-            &catalog.metrics.iter().filter(|m| m.removed).count(),
-        );
-        jobs.push(job("index.html", ctx, "index.html".into()));
+        for (kind, template, path, nav, title) in [
+            (
+                Kind::Metric,
+                "index.html",
+                "index.html",
+                "metrics",
+                "Metrics",
+            ),
+            (
+                Kind::Event,
+                "events.html",
+                "events/index.html",
+                "events",
+                "Events",
+            ),
+        ] {
+            let (rows, removed, which) = if kind == Kind::Metric {
+                (&metric_rows, &removed_m, &all_m)
+            } else {
+                (&event_rows, &removed_e, &all_e)
+            };
+            let mut ctx = self.context(nav, title);
+            ctx.insert("facets", &filter_facets(catalog, kind));
+            ctx.insert("total", &which.len());
+            ctx.insert("removed_count", &removed.iter().filter(|r| **r).count());
+            let (values, rows_key) = table(rows, removed, which);
+            let key = key_of(&(ctx_hash(template, &ctx), rows_key));
+            if !hit(path, key) {
+                ctx.insert("rows", &values);
+            }
+            jobs.push(Job {
+                template,
+                ctx: (!hit(path, key)).then_some(ctx),
+                path: path.into(),
+                key: Some(key),
+            });
+        }
 
-        let mut ctx = self.context("events", "Events");
-        ctx.insert("rows", &event_rows);
-        ctx.insert("facets", &filter_facets(catalog, Kind::Event));
-        ctx.insert("total", &catalog.events.len());
-        ctx.insert(
-            "removed_count",
-            &catalog.events.iter().filter(|e| e.removed).count(),
-        );
-        jobs.push(job("events.html", ctx, "events/index.html".into()));
-
-        let metric_jobs: Vec<Job> = (0..catalog.metrics.len())
+        let metric_jobs: Vec<Job> = (0..nm)
             .into_par_iter()
-            .map(|i| self.metric_page(catalog, i))
+            .map(|i| {
+                let path = format!("metrics/{}/index.html", catalog.metric_slugs[i]);
+                let key = self.metric_key(catalog, i, site_key);
+                if hit(&path, key) {
+                    Job {
+                        template: "metric.html",
+                        ctx: None,
+                        path,
+                        key: Some(key),
+                    }
+                } else {
+                    let mut job = self.metric_page(catalog, i);
+                    job.key = Some(key);
+                    job
+                }
+            })
             .collect();
         jobs.extend(metric_jobs);
         let event_jobs: Vec<Job> = (0..catalog.events.len())
             .into_par_iter()
-            .map(|i| self.event_page(catalog, i))
+            .map(|i| {
+                let path = format!("events/{}/index.html", catalog.event_slugs[i]);
+                let key = self.event_key(catalog, i, site_key);
+                if hit(&path, key) {
+                    Job {
+                        template: "event.html",
+                        ctx: None,
+                        path,
+                        key: Some(key),
+                    }
+                } else {
+                    let mut job = self.event_page(catalog, i);
+                    job.key = Some(key);
+                    job
+                }
+            })
             .collect();
         jobs.extend(event_jobs);
 
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
-            jobs.extend(self.facet_pages(facet, &metric_rows, &event_rows));
+            for mut job in self.facet_pages(facet) {
+                if job.template == "facet_page.html" {
+                    if let Some((mi, ei)) = facet_members(facet, &job.path) {
+                        let (mrows, mkey) = table(&metric_rows, &removed_m, &mi);
+                        let (erows, ekey) = table(&event_rows, &removed_e, &ei);
+                        let ctx = job.ctx.as_mut().expect("fresh job");
+                        let key = key_of(&(ctx_hash(job.template, ctx), mkey, ekey));
+                        if hit(&job.path, key) {
+                            job.ctx = None;
+                        } else {
+                            ctx.insert("rows", &mrows);
+                            ctx.insert("event_rows", &erows);
+                        }
+                        job.key = Some(key);
+                    }
+                }
+                jobs.push(job);
+            }
         }
         jobs.push(self.identifiers_page(catalog));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, "404.html".into()));
         Ok(jobs)
+    }
+
+    /// What a metric's page shows besides its own file: page names of the events it counts and
+    /// of the browse pages it links.
+    fn metric_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
+        let m = &c.metrics[i];
+        let related: Vec<(&str, Vec<(String, &String)>)> = c.metric_events[i]
+            .iter()
+            .map(|(me, hits)| {
+                (
+                    me.name.as_str(),
+                    hits.iter()
+                        .map(|&e| (c.events[e].id(), &c.event_slugs[e]))
+                        .collect(),
+                )
+            })
+            .collect();
+        let links: Vec<Value> = ["category", "tier", "group"]
+            .iter()
+            .flat_map(|p| {
+                metric_facet_values(m, p)
+                    .into_iter()
+                    .map(move |v| facet_url(c, p, &v))
+            })
+            .collect();
+        key_of(&(
+            site_key,
+            m.version,
+            &c.metric_slugs[i],
+            related,
+            serde_json::to_string(&links).unwrap_or_default(),
+        ))
+    }
+
+    /// What an event's page shows besides its own file.
+    fn event_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
+        let e = &c.events[i];
+        let related: Vec<(&str, &String)> = c.event_metrics[i]
+            .iter()
+            .map(|&mi| (c.metrics[mi].key_path.as_str(), &c.metric_slugs[mi]))
+            .collect();
+        let links: Vec<Value> = ["data_class", "tier", "group"]
+            .iter()
+            .flat_map(|p| {
+                event_facet_values(e, p)
+                    .into_iter()
+                    .map(move |v| facet_url(c, p, &v))
+            })
+            .collect();
+        key_of(&(
+            site_key,
+            e.version,
+            &c.event_slugs[i],
+            related,
+            serde_json::to_string(&links).unwrap_or_default(),
+        ))
     }
 
     /// The page of one metric.
@@ -442,7 +612,7 @@ impl Renderer {
         json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
     }
 
-    fn facet_pages(&self, facet: &Facet, metric_rows: &[Value], event_rows: &[Value]) -> Vec<Job> {
+    fn facet_pages(&self, facet: &Facet) -> Vec<Job> {
         let path = facet.path.expect("browse facets have a path");
         let values: Vec<Value> = facet
             .values
@@ -468,10 +638,6 @@ impl Renderer {
                 &json!({"value": v, "label": v,
                 "metric_count": fv.metrics.len(), "event_count": fv.events.len()}),
             );
-            let rows: Vec<&Value> = fv.metrics.iter().map(|&i| &metric_rows[i]).collect();
-            let erows: Vec<&Value> = fv.events.iter().map(|&i| &event_rows[i]).collect();
-            ctx.insert("rows", &rows);
-            ctx.insert("event_rows", &erows);
             pages.push(job(
                 "facet_page.html",
                 ctx,
@@ -511,9 +677,24 @@ fn plural(label: &str) -> String {
 fn job(template: &'static str, ctx: Ctx, path: String) -> Job {
     Job {
         template,
-        ctx,
+        ctx: Some(ctx),
         path,
+        key: None,
     }
+}
+
+/// The metrics and events listed on a browse page, from its path.
+fn facet_members(facet: &Facet, path: &str) -> Option<(Vec<usize>, Vec<usize>)> {
+    let slug = path.strip_suffix("/index.html")?.rsplit('/').next()?;
+    let fv = facet.values.values().find(|fv| fv.slug == slug)?;
+    Some((fv.metrics.clone(), fv.events.clone()))
+}
+
+/// A cache key from anything hashable.
+fn key_of(v: &impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
 }
 
 /// Hash of everything a page depends on besides the templates themselves, computed by
