@@ -323,7 +323,7 @@ pub fn create(
 /// What the dictionary already holds.
 struct Dictionary {
     root: PathBuf,
-    events: Vec<Event>,
+    events: Vec<std::sync::Arc<Event>>,
     actions: BTreeSet<String>,
     /// Key paths, and the Service Ping keys they expand to.
     key_paths: BTreeSet<String>,
@@ -413,7 +413,7 @@ impl Dictionary {
     fn event(&self, action: &str) -> Option<&Event> {
         let mut matching = self.events.iter().filter(|e| e.action == action);
         let first = matching.clone().next();
-        matching.find(|e| e.internal).or(first)
+        matching.find(|e| e.internal).or(first).map(|e| &**e)
     }
 
     /// A product group as GitLab spells it: the schema's spelling when it matches loosely.

@@ -3,14 +3,15 @@
 
 use crate::definition::{Definition, Event, Metric, MetricEvent};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Everything the renderers, search and exports read. Built once per build, never mutated.
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// Sorted by key path.
-    pub metrics: Vec<Metric>,
+    pub metrics: Vec<Arc<Metric>>,
     /// Sorted by id (action, or category/action for legacy events).
-    pub events: Vec<Event>,
+    pub events: Vec<Arc<Event>>,
     /// Page name of each metric (same index as `metrics`).
     pub metric_slugs: Vec<String>,
     pub event_slugs: Vec<String>,
@@ -155,7 +156,7 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
     events.dedup_by(|b, a| a.id() == b.id());
 
     let metric_slugs = unique_slugs(metrics.iter().map(|m| m.key_path.clone()).collect());
-    let event_slugs = unique_slugs(events.iter().map(Event::id).collect());
+    let event_slugs = unique_slugs(events.iter().map(|e| e.id()).collect());
 
     let mut by_action: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in events.iter().enumerate() {

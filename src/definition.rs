@@ -127,8 +127,9 @@ impl Metric {
 /// A parsed file is a metric, an event, or neither.
 #[derive(Debug, Clone)]
 pub enum Definition {
-    Metric(Metric),
-    Event(Event),
+    // Shared, so the catalog and the dev server's cache hold one copy of each definition.
+    Metric(std::sync::Arc<Metric>),
+    Event(std::sync::Arc<Event>),
 }
 
 /// Identifiers GitLab events may carry.
@@ -144,10 +145,12 @@ pub const KNOWN_IDENTIFIERS: [&str; 4] = [
 pub fn from_document(doc: &Document) -> Option<Definition> {
     let f = &doc.fields;
     if let Some(key_path) = text(f, "key_path") {
-        return Some(Definition::Metric(metric(doc, key_path)));
+        return Some(Definition::Metric(std::sync::Arc::new(metric(
+            doc, key_path,
+        ))));
     }
     if let Some(action) = text(f, "action") {
-        return Some(Definition::Event(event(doc, action)));
+        return Some(Definition::Event(std::sync::Arc::new(event(doc, action))));
     }
     None
 }
