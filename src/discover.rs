@@ -89,6 +89,40 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
     found
 }
 
+/// The source file at `path` if discovery would list it (a YAML file in a definitions folder
+/// of one of `roots`), with the path spelled as a walk of that root spells it.
+pub fn source_file(roots: &[PathBuf], path: &Path) -> Option<SourceFile> {
+    let ext = path.extension().and_then(|e| e.to_str());
+    if !matches!(ext, Some("yml") | Some("yaml")) || !path.is_file() {
+        return None;
+    }
+    let parent = path.parent()?.canonicalize().ok()?;
+    let name = path.file_name()?;
+    for root in roots {
+        let Ok(croot) = root.canonicalize() else {
+            continue;
+        };
+        let Ok(rel_dir) = parent.strip_prefix(&croot) else {
+            continue;
+        };
+        let rel_path = rel_dir.join(name);
+        if is_gitlab_layout(root)
+            && !GITLAB_DEFINITION_DIRS
+                .iter()
+                .any(|d| rel_path.starts_with(d))
+        {
+            continue;
+        }
+        let in_removed_dir = rel_dir.components().any(|c| c.as_os_str() == "removed");
+        return Some(SourceFile {
+            path: root.join(&rel_path),
+            rel: rel_path.to_string_lossy().replace('\\', "/"),
+            in_removed_dir,
+        });
+    }
+    None
+}
+
 fn walk(root: &Path, dir: &Path, found: &mut Discovered) {
     // follow_links so symlinked definition folders work; walkdir reports loops as errors.
     let walker = WalkDir::new(dir)

@@ -456,56 +456,41 @@ impl Renderer {
     /// of the browse pages it links.
     fn metric_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
         let m = &c.metrics[i];
-        let related: Vec<(&str, Vec<(String, &String)>)> = c.metric_events[i]
-            .iter()
-            .map(|(me, hits)| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (site_key, m.version, &c.metric_slugs[i]).hash(&mut h);
+        for (me, hits) in &c.metric_events[i] {
+            me.name.hash(&mut h);
+            for &e in hits {
                 (
-                    me.name.as_str(),
-                    hits.iter()
-                        .map(|&e| (c.events[e].id(), &c.event_slugs[e]))
-                        .collect(),
+                    &c.events[e].action,
+                    &c.events[e].category,
+                    &c.event_slugs[e],
                 )
-            })
-            .collect();
-        let links: Vec<Value> = ["category", "tier", "group"]
-            .iter()
-            .flat_map(|p| {
-                metric_facet_values(m, p)
-                    .into_iter()
-                    .map(move |v| facet_url(c, p, &v))
-            })
-            .collect();
-        key_of(&(
-            site_key,
-            m.version,
-            &c.metric_slugs[i],
-            related,
-            serde_json::to_string(&links).unwrap_or_default(),
-        ))
+                    .hash(&mut h);
+            }
+        }
+        for p in ["category", "tier", "group"] {
+            for v in metric_facet_values(m, p) {
+                facet_slug(c, p, &v).hash(&mut h);
+            }
+        }
+        h.finish()
     }
 
     /// What an event's page shows besides its own file.
     fn event_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
         let e = &c.events[i];
-        let related: Vec<(&str, &String)> = c.event_metrics[i]
-            .iter()
-            .map(|&mi| (c.metrics[mi].key_path.as_str(), &c.metric_slugs[mi]))
-            .collect();
-        let links: Vec<Value> = ["data_class", "tier", "group"]
-            .iter()
-            .flat_map(|p| {
-                event_facet_values(e, p)
-                    .into_iter()
-                    .map(move |v| facet_url(c, p, &v))
-            })
-            .collect();
-        key_of(&(
-            site_key,
-            e.version,
-            &c.event_slugs[i],
-            related,
-            serde_json::to_string(&links).unwrap_or_default(),
-        ))
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (site_key, e.version, &c.event_slugs[i]).hash(&mut h);
+        for &mi in &c.event_metrics[i] {
+            (&c.metrics[mi].key_path, &c.metric_slugs[mi]).hash(&mut h);
+        }
+        for p in ["data_class", "tier", "group"] {
+            for v in event_facet_values(e, p) {
+                facet_slug(c, p, &v).hash(&mut h);
+            }
+        }
+        h.finish()
     }
 
     /// The page of one metric.
@@ -626,13 +611,16 @@ impl Renderer {
             .collect();
         let header =
             json!({"label": facet.label, "path": path, "param": facet.param, "values": values});
+        let page_header = json!({"label": facet.label, "path": path, "param": facet.param});
         let mut pages = Vec::new();
         let mut ctx = self.context(path, &plural(facet.label));
         ctx.insert("facet", &header);
         pages.push(job("facet_index.html", ctx, format!("{path}/index.html")));
         for (v, fv) in &facet.values {
             let mut ctx = self.context(path, &format!("{}: {v}", facet.label));
-            ctx.insert("facet", &header);
+            // A value's page needs the facet's name, not every other value (and so does not
+            // change when another value's counts do).
+            ctx.insert("facet", &page_header);
             ctx.insert(
                 "value",
                 &json!({"value": v, "label": v,
@@ -758,6 +746,14 @@ pub fn anchor(name: &str) -> String {
             }
         })
         .collect()
+}
+
+fn facet_slug<'a>(catalog: &'a Catalog, param: &str, value: &str) -> Option<&'a str> {
+    catalog
+        .facet(param)?
+        .values
+        .get(value)
+        .map(|v| v.slug.as_str())
 }
 
 fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {

@@ -344,7 +344,7 @@ impl LiveSite {
             }
         }
         let load_started = std::time::Instant::now();
-        let (loaded, parsed) = self.loader.load(&self.opts.definitions);
+        let (loaded, parsed) = self.loader.load_after(&self.opts.definitions, changed);
         let load_time = load_started.elapsed();
         let mut report = Rebuild {
             parsed,
@@ -373,8 +373,17 @@ impl LiveSite {
             match crate::site::render_site(&loaded, &self.opts, &mut self.cache) {
                 Ok(r) => {
                     if std::env::var_os("METRICDICT_TIMINGS").is_some() {
-                        let stages: Vec<String> = r.timings.0.iter().map(|(s, d)| format!("{s} {:.1} ms", d.as_secs_f64() * 1e3)).collect();
-                        eprintln!("rebuild: load {:.1} ms, {}", load_time.as_secs_f64() * 1e3, stages.join(", "));
+                        let stages: Vec<String> = r
+                            .timings
+                            .0
+                            .iter()
+                            .map(|(s, d)| format!("{s} {:.1} ms", d.as_secs_f64() * 1e3))
+                            .collect();
+                        eprintln!(
+                            "rebuild: load {:.1} ms, {}",
+                            load_time.as_secs_f64() * 1e3,
+                            stages.join(", ")
+                        );
                     }
                     report.rendered = r.stats.rendered;
                     report.reused = r.stats.reused;

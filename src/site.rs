@@ -35,6 +35,18 @@ pub fn load(roots: &[PathBuf]) -> Loaded {
     Loader::default().load(roots).0
 }
 
+/// Whether two paths name the same file (the watcher may report absolute paths for a tree
+/// given relatively).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (
+        a.canonicalize(),
+        b.parent().and_then(|p| p.canonicalize().ok()),
+    ) {
+        (Ok(ca), Some(pb)) => b.file_name().is_some_and(|n| ca == pb.join(n)),
+        _ => false,
+    }
+}
+
 /// One file's parse and per-file checks, kept between rebuilds.
 struct Checked {
     stamp: Option<(SystemTime, u64)>,
@@ -46,6 +58,8 @@ struct Checked {
 #[derive(Default)]
 pub struct Loader {
     files: HashMap<PathBuf, Checked>,
+    /// The last folder listing, updated from change notifications instead of re-walking.
+    listing: Option<discover::Discovered>,
     schemas: Option<Result<Arc<schema::Schemas>, String>>,
 }
 
@@ -59,11 +73,55 @@ impl Loader {
     pub fn invalidate_all(&mut self) {
         self.files.clear();
         self.schemas = None;
+        self.listing = None;
     }
 
     /// Load the dictionary; also returns how many files were parsed (not reused).
     pub fn load(&mut self, roots: &[PathBuf]) -> (Loaded, usize) {
-        let found = discover::discover(roots);
+        self.listing = None;
+        self.load_after(roots, &[])
+    }
+
+    /// Load after `changed` files changed on disk (the dev server's watcher says which). When
+    /// they are all definition files, the previous folder listing is updated instead of walking
+    /// the tree again, and unchanged files are trusted without a `stat`.
+    pub fn load_after(&mut self, roots: &[PathBuf], changed: &[PathBuf]) -> (Loaded, usize) {
+        // Reuse the listing when every change is a file we can place: an existing file, or a
+        // deleted one the listing has. Anything else (a folder, a deleted folder) re-walks.
+        let listed = |p: &PathBuf| {
+            self.listing.as_ref().is_some_and(|l| {
+                l.files.iter().any(|f| {
+                    f.path.file_name() == p.file_name() && (f.path == *p || same_file(&f.path, p))
+                })
+            })
+        };
+        let reuse = self.listing.is_some()
+            && changed
+                .iter()
+                .all(|p| p.is_file() || (!p.exists() && listed(p)));
+        let found = match self.listing.take() {
+            Some(mut found) if reuse => {
+                for p in changed {
+                    found.files.retain(|f| {
+                        f.path.file_name() != p.file_name()
+                            || (f.path != *p && !same_file(&f.path, p))
+                    });
+                    if let Some(f) = discover::source_file(roots, p) {
+                        found.files.push(f);
+                    }
+                }
+                found.files.sort();
+                found.files.dedup_by(|a, b| a.path == b.path);
+                found
+            }
+            _ => discover::discover(roots),
+        };
+        let trust_cache = reuse;
+        self.listing = Some(discover::Discovered {
+            files: found.files.clone(),
+            schemas: found.schemas.clone(),
+            diagnostics: found.diagnostics.clone(),
+        });
         let mut diagnostics = found.diagnostics;
         let schemas = self
             .schemas
@@ -91,9 +149,9 @@ impl Loader {
             .files
             .iter()
             .filter(|f| {
-                self.files
-                    .get(&f.path)
-                    .is_none_or(|c| c.stamp.is_none() || c.stamp != stamp(&f.path))
+                self.files.get(&f.path).is_none_or(|c| {
+                    !trust_cache && (c.stamp.is_none() || c.stamp != stamp(&f.path))
+                })
             })
             .collect();
         let fresh: Vec<(PathBuf, Checked)> = stale
@@ -280,6 +338,8 @@ pub struct SiteCache {
     pub site: Option<(SiteInfo, String)>,
     /// Compiled templates and the folder they came from; reused until a template changes.
     templates: Option<(Option<PathBuf>, Arc<tera::Tera>)>,
+    /// The definitions' git commit, looked up once in lazy mode.
+    commit: Option<Option<String>>,
 }
 
 impl SiteCache {
@@ -387,7 +447,15 @@ pub fn render_site(
         }),
         None => gitlab_layout.then(|| GITLAB_REPO_URL.to_string()),
     };
-    let commit = opts.definitions.first().and_then(|d| source_commit(d));
+    // The dev server asks git once, not on every rebuild.
+    let commit = match &cache.commit {
+        Some(c) if cache.lazy => c.clone(),
+        _ => {
+            let c = opts.definitions.first().and_then(|d| source_commit(d));
+            cache.commit = Some(c.clone());
+            c
+        }
+    };
     let site = SiteInfo {
         title: opts.title.clone(),
         base: base.clone(),
