@@ -142,46 +142,61 @@ pub fn respond(req: Request, r: Reply, extra_headers: &[(&str, &str)]) {
     let _ = req.respond(resp);
 }
 
-/// A running static server (used by tests and `serve`). Stops when dropped.
-pub struct StaticServer {
+/// A tiny_http server with a pool of workers running `handler`; stops when dropped.
+struct Pool {
     server: Arc<Server>,
     workers: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    fn start(
+        addr: &str,
+        handler: impl Fn(Request) + Send + Sync + 'static,
+    ) -> std::io::Result<(Pool, u16)> {
+        let server =
+            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
+        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        let handler = Arc::new(handler);
+        let workers = (0..4)
+            .map(|_| {
+                let (server, handler) = (server.clone(), handler.clone());
+                std::thread::spawn(move || {
+                    for req in server.incoming_requests() {
+                        handler(req);
+                    }
+                })
+            })
+            .collect();
+        Ok((Pool { server, workers }, port))
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// A running static server (used by tests). Stops when dropped.
+pub struct StaticServer {
+    _pool: Pool,
     pub port: u16,
 }
 
 impl StaticServer {
     /// Serve `root` (a built site with base path `base`) on `addr`, e.g. `127.0.0.1:0`.
     pub fn start(root: PathBuf, addr: &str, base: &str) -> std::io::Result<StaticServer> {
-        let server =
-            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
-        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
-        let mut workers = Vec::new();
-        for _ in 0..4 {
-            let (server, root, base) = (server.clone(), root.clone(), base.to_string());
-            workers.push(std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    let r = reply(&root, req.url(), &base);
-                    respond(req, r, &[]);
-                }
-            }));
-        }
-        Ok(StaticServer {
-            server,
-            workers,
-            port,
-        })
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        for _ in 1..self.workers.len() {
-            self.server.unblock();
-        }
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
+        let base = base.to_string();
+        let (pool, port) = Pool::start(addr, move |req| {
+            let r = reply(&root, req.url(), &base);
+            respond(req, r, &[]);
+        })?;
+        Ok(StaticServer { _pool: pool, port })
     }
 }
 
@@ -621,53 +636,27 @@ fn poll_reply(shared: &Shared, url: &str) -> Reply {
 
 /// A running dev server. Stops when dropped.
 pub struct LiveServer {
-    server: Arc<Server>,
-    workers: Vec<JoinHandle<()>>,
+    _pool: Pool,
     pub port: u16,
 }
 
 impl LiveServer {
     /// Serve the live site on `addr`. Reload polls get a thread each (they wait); other
-    /// requests are answered by a small pool.
+    /// requests are answered by the pool.
     pub fn start(shared: Shared, addr: &str, base: &str) -> std::io::Result<LiveServer> {
-        let server =
-            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
-        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
-        let mut workers = Vec::new();
-        for _ in 0..4 {
-            let (server, shared, base) = (server.clone(), shared.clone(), base.to_string());
-            workers.push(std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    if req.url().starts_with(&format!("{base}{POLL_PATH}")) {
-                        let (shared, url) = (shared.clone(), req.url().to_string());
-                        std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
-                        continue;
-                    }
-                    let r = if req.url().starts_with(&format!("{base}api/search")) {
-                        api_search(&shared, req.url())
-                    } else {
-                        live_reply(&shared, &base, req.url())
-                    };
-                    respond(req, r, &[]);
-                }
-            }));
-        }
-        Ok(LiveServer {
-            server,
-            workers,
-            port,
-        })
-    }
-}
-
-impl Drop for LiveServer {
-    fn drop(&mut self) {
-        for _ in 0..self.workers.len() {
-            self.server.unblock();
-        }
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
+        let base = base.to_string();
+        let (pool, port) = Pool::start(addr, move |req| {
+            let url = req.url().to_string();
+            if url.starts_with(&format!("{base}{POLL_PATH}")) {
+                let shared = shared.clone();
+                std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
+            } else if url.starts_with(&format!("{base}api/search")) {
+                respond(req, api_search(&shared, &url), &[]);
+            } else {
+                respond(req, live_reply(&shared, &base, &url), &[]);
+            }
+        })?;
+        Ok(LiveServer { _pool: pool, port })
     }
 }
 
