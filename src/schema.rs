@@ -257,6 +257,12 @@ fn classify(
             },
         )
     };
+    // The offending value's name in messages: `tiers/0`, or "definition" for the whole file.
+    let at = if pointer.is_empty() {
+        "definition"
+    } else {
+        pointer.trim_start_matches('/')
+    };
     let field = pointer
         .trim_start_matches('/')
         .split('/')
@@ -350,10 +356,7 @@ fn classify(
                 (
                     Severity::Error,
                     "schema-enum",
-                    format!(
-                        "`{}` has a value the schema does not allow",
-                        pointer.trim_start_matches('/')
-                    ),
+                    format!("`{}` has a value the schema does not allow", at),
                 )
             };
             Diagnostic::new(severity, rule, file, doc.spans.value(pointer), msg)
@@ -364,10 +367,7 @@ fn classify(
             "schema-const",
             file,
             doc.spans.value(pointer),
-            format!(
-                "`{}` must be {expected_value}",
-                pointer.trim_start_matches('/')
-            ),
+            format!("`{}` must be {expected_value}", at),
         )
         .found(shown(value))
         .expected(expected_value.to_string()),
@@ -381,7 +381,7 @@ fn classify(
                 "schema-type",
                 file,
                 doc.spans.value(pointer),
-                format!("`{}` has the wrong type", pointer.trim_start_matches('/')),
+                format!("`{}` has the wrong type", at),
             )
             .found(value.map_or("nothing".to_string(), |v| {
                 crate::parse::kind_of(v).to_string()
@@ -396,10 +396,7 @@ fn classify(
                 "schema-pattern",
                 file,
                 doc.spans.value(pointer),
-                format!(
-                    "`{}` does not match the required pattern",
-                    pointer.trim_start_matches('/')
-                ),
+                format!("`{}` does not match the required pattern", at),
             )
             .found(shown(value))
             .expected(format!("text matching {pattern}"))
@@ -408,14 +405,14 @@ fn classify(
             "schema-forbidden",
             file,
             doc.spans.key(pointer),
-            format!("`{}` is not allowed here", pointer.trim_start_matches('/')),
+            format!("`{}` is not allowed here", at),
         )
         .expected("the field removed (the schema forbids it in this combination)"),
         ValidationErrorKind::UniqueItems => Diagnostic::warning(
             "schema-unique",
             file,
             doc.spans.value(pointer),
-            format!("`{}` lists a value twice", pointer.trim_start_matches('/')),
+            format!("`{}` lists a value twice", at),
         ),
         // oneOf/anyOf/if-then failures are summaries of errors reported individually above;
         // report them only when nothing more specific explains them.
@@ -425,28 +422,13 @@ fn classify(
             "schema-combination",
             file,
             doc.spans.value(pointer),
-            format!(
-                "`{}` does not match any allowed shape",
-                if pointer.is_empty() {
-                    "definition"
-                } else {
-                    pointer.trim_start_matches('/')
-                }
-            ),
+            format!("`{}` does not match any allowed shape", at),
         ),
         other => Diagnostic::error(
             "schema",
             file,
             doc.spans.value(pointer),
-            format!(
-                "{}: {}",
-                if pointer.is_empty() {
-                    "definition"
-                } else {
-                    pointer.trim_start_matches('/')
-                },
-                describe(other)
-            ),
+            format!("{}: {}", at, describe(other)),
         ),
     };
     Some(d)
