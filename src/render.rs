@@ -331,14 +331,16 @@ impl Renderer {
         )?;
         let removed_m: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
         let removed_e: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
-        let table =
-            |rows: &[(Arc<str>, u64)], removed: &[bool], which: &[usize]| -> (Vec<Value>, u64) {
-                let keys: Vec<u64> = which.iter().map(|&i| rows[i].1).collect();
-                let values = which
+        // A table's rows: their key (cheap) and, only when the page must be rendered, their HTML.
+        let rows_key = |rows: &[(Arc<str>, u64)], which: &[usize]| -> u64 {
+            key_of(&which.iter().map(|&i| rows[i].1).collect::<Vec<u64>>())
+        };
+        let row_values =
+            |rows: &[(Arc<str>, u64)], removed: &[bool], which: &[usize]| -> Vec<Value> {
+                which
                     .iter()
                     .map(|&i| json!({"html": &*rows[i].0, "removed": removed[i]}))
-                    .collect();
-                (values, key_of(&keys))
+                    .collect()
             };
         let all_m: Vec<usize> = (0..nm).collect();
         let all_e: Vec<usize> = (0..catalog.events.len()).collect();
@@ -372,10 +374,9 @@ impl Renderer {
             ctx.insert("facets", &filter_facets(catalog, kind));
             ctx.insert("total", &which.len());
             ctx.insert("removed_count", &removed.iter().filter(|r| **r).count());
-            let (values, rows_key) = table(rows, removed, which);
-            let key = key_of(&(ctx_hash(template, &ctx), rows_key));
+            let key = key_of(&(ctx_hash(template, &ctx), rows_key(rows, which)));
             if !hit(path, key) {
-                ctx.insert("rows", &values);
+                ctx.insert("rows", &row_values(rows, removed, which));
             }
             jobs.push(Job {
                 template,
@@ -430,15 +431,17 @@ impl Renderer {
             for mut job in self.facet_pages(facet) {
                 if job.template == "facet_page.html" {
                     if let Some((mi, ei)) = facet_members(facet, &job.path) {
-                        let (mrows, mkey) = table(&metric_rows, &removed_m, &mi);
-                        let (erows, ekey) = table(&event_rows, &removed_e, &ei);
                         let ctx = job.ctx.as_mut().expect("fresh job");
-                        let key = key_of(&(ctx_hash(job.template, ctx), mkey, ekey));
+                        let key = key_of(&(
+                            ctx_hash(job.template, ctx),
+                            rows_key(&metric_rows, &mi),
+                            rows_key(&event_rows, &ei),
+                        ));
                         if hit(&job.path, key) {
                             job.ctx = None;
                         } else {
-                            ctx.insert("rows", &mrows);
-                            ctx.insert("event_rows", &erows);
+                            ctx.insert("rows", &row_values(&metric_rows, &removed_m, &mi));
+                            ctx.insert("event_rows", &row_values(&event_rows, &removed_e, &ei));
                         }
                         job.key = Some(key);
                     }
