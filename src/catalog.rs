@@ -20,6 +20,8 @@ pub struct Catalog {
     /// For each event, the metrics that count it.
     pub event_metrics: Vec<Vec<usize>>,
     pub facets: Vec<Facet>,
+    /// The privacy register (identifiers, data collected without a definition).
+    pub register: crate::register::Register,
 }
 
 /// Which kind of definition a facet groups.
@@ -224,6 +226,7 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
         metric_events,
         event_metrics,
         facets,
+        register: Default::default(),
     }
 }
 

@@ -163,6 +163,14 @@ fn walk(root: &Path, dir: &Path, found: &mut Discovered) {
             continue;
         }
         let rel_path = path.strip_prefix(root).unwrap_or(path);
+        // The privacy register lives next to the definitions but is not one.
+        if rel_path.parent() == Some(Path::new(""))
+            && crate::register::FILES
+                .iter()
+                .any(|f| rel_path == Path::new(f))
+        {
+            continue;
+        }
         let in_removed_dir = rel_path
             .parent()
             .map(|p| p.components().any(|c| c.as_os_str() == "removed"))

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod export;
 pub mod output;
 pub mod parse;
+pub mod register;
 pub mod render;
 pub mod schema;
 pub mod search;

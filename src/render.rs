@@ -639,20 +639,48 @@ impl Renderer {
     }
 
     fn identifiers_page(&self, catalog: &Catalog) -> Job {
-        let identifiers: Vec<Value> = catalog
-            .facet("identifier")
-            .map(|f| {
+        // The register's identifiers in its order, then any used by events but undocumented.
+        let used = catalog.facet("identifier");
+        let count = |name: &str| {
+            used.and_then(|f| f.values.get(name))
+                .map_or(0, |v| v.events.len())
+        };
+        let mut names: Vec<String> = catalog
+            .register
+            .identifiers
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        if let Some(f) = used {
+            names.extend(
                 f.values
-                    .iter()
-                    .map(|(v, fv)| {
-                        json!({"name": v, "event_count": fv.events.len(),
-                        "url": facet_url(catalog, "data_class", v)})
-                    })
-                    .collect()
+                    .keys()
+                    .filter(|k| !names.contains(k))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let identifiers: Vec<Value> = names
+            .iter()
+            .map(|name| {
+                let info = catalog.register.identifier(name);
+                json!({
+                    "name": name,
+                    "event_count": count(name),
+                    "url": facet_url(catalog, "data_class", name),
+                    "documented": info.is_some(),
+                    "field": info.and_then(|i| i.field.clone()),
+                    "pseudonymized": info.map(|i| i.pseudonymized),
+                    "method": info.map(|i| i.method.clone()),
+                    "realms": info.map(|i| i.realms.clone()).unwrap_or_default(),
+                    "why": info.map(|i| i.why.clone()),
+                    "source": info.and_then(|i| i.source.clone()),
+                })
             })
-            .unwrap_or_default();
+            .collect();
         let mut ctx = self.context("identifiers", "Identifiers");
         ctx.insert("identifiers", &identifiers);
+        ctx.insert("collected", &catalog.register.collected);
         job("identifiers.html", ctx, "identifiers/index.html".into())
     }
 }

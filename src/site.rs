@@ -192,8 +192,14 @@ impl Loader {
         let refs: Vec<(&Document, &Definition)> =
             pairs.iter().map(|(d, def)| (d.as_ref(), def)).collect();
         validate::check_cross_file(&refs, &mut diagnostics);
+        let (register, register_diags) = crate::register::load(roots);
+        diagnostics.extend(register_diags);
+        if !register.identifiers.is_empty() {
+            validate::check_register(&refs, &register, &mut diagnostics);
+        }
         diagnostics.sort();
-        let catalog = catalog::build(pairs.into_iter().map(|(_, d)| d).collect());
+        let mut catalog = catalog::build(pairs.into_iter().map(|(_, d)| d).collect());
+        catalog.register = register;
         (
             Loaded {
                 documents,

@@ -232,6 +232,32 @@ pub fn check_cross_file(defs: &[(&Document, &Definition)], diags: &mut Diagnosti
     }
 }
 
+/// Every identifier an event carries should be described in the privacy register.
+pub fn check_register(
+    defs: &[(&Document, &Definition)],
+    register: &crate::register::Register,
+    diags: &mut Diagnostics,
+) {
+    for (doc, def) in defs {
+        if let Definition::Event(e) = def {
+            for (i, id) in e.identifiers.iter().enumerate() {
+                if register.identifier(id).is_none() {
+                    diags.push(
+                        Diagnostic::warning(
+                            "undocumented-identifier",
+                            doc.file.path.clone(),
+                            doc.spans.value(&format!("/identifiers/{i}")),
+                            format!("identifier `{id}` is not described in identifiers.yml"),
+                        )
+                        .expected(format!("an entry `- name: {id}` in the privacy register"))
+                        .with_source(&doc.source),
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_milestone;

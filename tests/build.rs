@@ -547,3 +547,79 @@ fn logs_suit_terminals_and_ci() {
     assert!(o.status.success());
     assert_eq!(stderr(&o), "", "--quiet prints nothing on success");
 }
+
+#[test]
+fn identifiers_page_registers_every_identifier_events_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let defs = repo().join("definitions");
+    build(&defs, &out, &[]);
+    let events: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let used: std::collections::BTreeSet<String> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["identifiers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(used.len() >= 3, "{used:?}");
+    let page = html(out.join("identifiers/index.html"));
+    let rows = select(&page, "tr[id^='identifier-']");
+    let listed: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| {
+            r.value()
+                .attr("id")
+                .unwrap()
+                .trim_start_matches("identifier-")
+                .to_string()
+        })
+        .collect();
+    assert!(used.is_subset(&listed), "used {used:?}, listed {listed:?}");
+    // Each comes with its pseudonymization status and method from definitions/identifiers.yml.
+    let user = rows
+        .iter()
+        .find(|r| r.value().attr("id") == Some("identifier-user"))
+        .unwrap();
+    assert!(
+        text(user).contains("yes") && text(user).contains("HMAC-SHA256"),
+        "{}",
+        text(user)
+    );
+    // Data collected without a definition is listed too.
+    let body = text(&select(&page, "main")[0]);
+    assert!(
+        body.contains("Instance IP address")
+            && body.contains("Licensee name, email address and company")
+    );
+}
+
+#[test]
+fn register_files_are_validated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    // A typo in a field name is an error at its line, not silently dropped.
+    fs::write(defs.join("identifiers.yml"), "identifiers:\n  - name: user\n    pseudonymised: true\n    method: hashed\n    why: counting\n").unwrap();
+    let o = run(&repo(), &["check", "-d", defs.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("identifiers.yml:3:5: error[register]"),
+        "{}",
+        stderr(&o)
+    );
+    // A valid register that misses identifiers events use: a warning naming the event file.
+    fs::write(defs.join("identifiers.yml"), "identifiers:\n  - name: user\n    pseudonymized: true\n    method: hashed\n    why: counting\n").unwrap();
+    let o = run(&repo(), &["check", "-d", defs.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning[undocumented-identifier]: identifier `project`"),
+        "{}",
+        stderr(&o)
+    );
+}
