@@ -1,5 +1,6 @@
-//! The privacy register: how each identifier is handled (`identifiers.yml`) and data collected
-//! without a YAML definition (`collected.yml`), both at the top of a definitions folder.
+//! The privacy register, at the top of a definitions folder: how each identifier is handled
+//! (`identifiers.yml`), data collected without a YAML definition (`collected.yml`), and what
+//! each data category means with its opt-out rules (`categories.yml`).
 //!
 //! These are documentation data, not definitions: read strictly (unknown fields are errors, so
 //! a typo does not silently drop a legal statement) and shown at `/identifiers/`.
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// File names the register is read from.
-pub const FILES: [&str; 2] = ["identifiers.yml", "collected.yml"];
+pub const FILES: [&str; 3] = ["identifiers.yml", "collected.yml", "categories.yml"];
 
 /// How GitLab handles one identifier.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +45,30 @@ pub struct Collected {
     pub source: Option<String>,
 }
 
+/// What a data category means and how to opt out of it, per deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub opt_out: Vec<OptOut>,
+}
+
+/// One row of a category's opt-out matrix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptOut {
+    pub deployment: String,
+    pub rule: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoriesFile {
+    categories: Vec<Category>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IdentifiersFile {
@@ -61,6 +86,7 @@ struct CollectedFile {
 pub struct Register {
     pub identifiers: Vec<Identifier>,
     pub collected: Vec<Collected>,
+    pub categories: Vec<Category>,
 }
 
 impl Register {
@@ -130,6 +156,9 @@ pub fn load(roots: &[PathBuf]) -> (Register, Diagnostics) {
     }
     if let Some(p) = first(FILES[1]) {
         register.collected = read::<CollectedFile>(&p, &mut diags).collected;
+    }
+    if let Some(p) = first(FILES[2]) {
+        register.categories = read::<CategoriesFile>(&p, &mut diags).categories;
     }
     (register, diags)
 }

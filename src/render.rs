@@ -450,6 +450,7 @@ impl Renderer {
             }
         }
         jobs.push(self.identifiers_page(catalog));
+        jobs.push(self.privacy_page(catalog));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, "404.html".into()));
         Ok(jobs)
@@ -636,6 +637,96 @@ impl Renderer {
             ));
         }
         pages
+    }
+
+    /// `/privacy/`: what is collected, by data category × tier × status, events by identifier
+    /// and classification, and each category's opt-out rules from the register.
+    fn privacy_page(&self, catalog: &Catalog) -> Job {
+        const ORDER: [&str; 4] = ["operational", "optional", "subscription", "standard"];
+        let category = catalog.facet("category");
+        let mut names: Vec<String> = ORDER.iter().map(|s| s.to_string()).collect();
+        if let Some(f) = category {
+            names.extend(
+                f.values
+                    .keys()
+                    .filter(|k| !ORDER.contains(&k.as_str()))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let tiers: Vec<String> = catalog
+            .facet("tier")
+            .map(|f| {
+                f.values
+                    .iter()
+                    .filter(|(_, v)| !v.metrics.is_empty())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let statuses: Vec<String> = catalog
+            .facet("status")
+            .map(|f| {
+                f.values
+                    .iter()
+                    .filter(|(_, v)| !v.metrics.is_empty())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rows: Vec<Value> = names
+            .iter()
+            .map(|name| {
+                let members: Vec<&Metric> = catalog.metrics.iter().filter(|m| &m.data_category == name).map(|m| &**m).collect();
+                let active: Vec<&&Metric> = members.iter().filter(|m| !m.removed).collect();
+                let by_tier: Vec<Value> = tiers
+                    .iter()
+                    .map(|t| json!({"tier": t, "count": active.iter().filter(|m| m.tiers.contains(t)).count(),
+                        "url": format!("?category={name}&tier={t}")}))
+                    .collect();
+                let by_status: Vec<Value> = statuses
+                    .iter()
+                    .map(|s| json!({"status": s, "count": members.iter().filter(|m| &m.status == s).count(),
+                        "url": format!("?category={name}&status={s}")}))
+                    .collect();
+                let info = catalog.register.categories.iter().find(|c| &c.name == name);
+                json!({
+                    "name": name,
+                    "total": members.len(),
+                    "active": active.len(),
+                    "url": facet_url(catalog, "category", name),
+                    "filter_url": format!("?category={name}"),
+                    "by_tier": by_tier,
+                    "by_status": by_status,
+                    "description": info.map(|c| c.description.clone()),
+                    "opt_out": info.map(|c| c.opt_out.clone()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let count_events = |param: &str| -> Vec<Value> {
+            catalog
+                .facet(param)
+                .map(|f| {
+                    f.values
+                        .iter()
+                        .map(|(v, fv)| json!({"name": v, "count": fv.events.iter().filter(|&&i| !catalog.events[i].removed).count(),
+                            "url": format!("events/?{}={v}", if param == "classification" { "category" } else { param })}))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut ctx = self.context("privacy", "Privacy review");
+        ctx.insert("categories", &rows);
+        ctx.insert("tiers", &tiers);
+        ctx.insert("statuses", &statuses);
+        ctx.insert("by_identifier", &count_events("identifier"));
+        ctx.insert("by_classification", &count_events("classification"));
+        ctx.insert("collected_count", &catalog.register.collected.len());
+        ctx.insert(
+            "event_total",
+            &catalog.events.iter().filter(|e| !e.removed).count(),
+        );
+        job("privacy.html", ctx, "privacy/index.html".into())
     }
 
     fn identifiers_page(&self, catalog: &Catalog) -> Job {

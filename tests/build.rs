@@ -529,7 +529,7 @@ fn logs_suit_terminals_and_ci() {
     );
     let last = err.lines().last().unwrap();
     assert!(
-        last.starts_with("built 34 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
+        last.starts_with("built 35 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
         "{last}"
     );
     let o = bin()
@@ -622,4 +622,78 @@ fn register_files_are_validated() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn privacy_counts_equal_the_definitions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let defs = corpus().unwrap_or_else(|| repo().join("definitions"));
+    build(&defs, &out, &[]);
+    let metrics: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let events: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let ms = metrics["metrics"].as_array().unwrap();
+    let es = events["events"].as_array().unwrap();
+    let page = html(out.join("privacy/index.html"));
+    let count = |e: &scraper::ElementRef| -> usize {
+        e.value().attr("data-count").unwrap().parse().unwrap()
+    };
+    let mut checked = 0;
+    for row in select(&page, "tr[id^='category-']") {
+        let cat = row
+            .value()
+            .attr("id")
+            .unwrap()
+            .trim_start_matches("category-");
+        let of_cat: Vec<&serde_json::Value> =
+            ms.iter().filter(|m| m["data_category"] == cat).collect();
+        let active: Vec<&&serde_json::Value> =
+            of_cat.iter().filter(|m| m["status"] != "removed").collect();
+        let links: Vec<scraper::ElementRef> = row
+            .select(&scraper::Selector::parse("a[data-count]").unwrap())
+            .collect();
+        assert_eq!(count(&links[0]), active.len(), "{cat} active");
+        for a in &links[1..] {
+            if let Some(t) = a.value().attr("data-tier") {
+                let n = active
+                    .iter()
+                    .filter(|m| m["tiers"].as_array().unwrap().iter().any(|x| x == t))
+                    .count();
+                assert_eq!(count(a), n, "{cat} × {t}");
+                // The number links to the filtered table.
+                assert_eq!(
+                    a.value().attr("href").unwrap(),
+                    format!("/?category={cat}&tier={t}")
+                );
+            }
+            if let Some(s) = a.value().attr("data-status") {
+                assert_eq!(
+                    count(a),
+                    of_cat.iter().filter(|m| m["status"] == s).count(),
+                    "{cat} × {s}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10);
+    // Events by identifier (active events only).
+    let by_ident = select(
+        &page,
+        "#identifiers ~ table a[data-count], section a[data-count]",
+    );
+    for a in by_ident
+        .iter()
+        .filter(|a| a.value().attr("href").unwrap().contains("identifier="))
+    {
+        let id = a.value().attr("href").unwrap().rsplit('=').next().unwrap();
+        let n = es
+            .iter()
+            .filter(|e| {
+                e["status"] != "removed"
+                    && e["identifiers"].as_array().unwrap().iter().any(|x| x == id)
+            })
+            .count();
+        assert_eq!(count(a), n, "events with {id}");
+    }
 }
