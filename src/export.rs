@@ -215,3 +215,50 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// `changes.json` and `changes.csv`: the comparison with the baseline, stamped.
+pub fn changes(c: &crate::changes::Changes, site: &SiteInfo) -> Vec<crate::render::Page> {
+    let doc = json!({"generated": stamp(site), "baseline": c.baseline, "baseline_build_time": c.baseline_time,
+        "baseline_commit": c.baseline_commit, "count": c.changes.len(), "changes": c.changes});
+    let json_bytes = serde_json::to_vec_pretty(&doc).expect("json serialises");
+    let rows = c.changes.iter().map(|ch| {
+        vec![
+            ch.kind.to_string(),
+            ch.id.clone(),
+            ch.change.to_string(),
+            ch.before.clone(),
+            ch.after.clone(),
+            ch.url
+                .as_ref()
+                .map(|u| format!("{}{u}", site.base))
+                .unwrap_or_default(),
+            c.baseline.clone(),
+            site.build_time.clone(),
+            site.commit.clone().unwrap_or_default(),
+        ]
+    });
+    let csv = csv_bytes(
+        &[
+            "kind",
+            "id",
+            "change",
+            "before",
+            "after",
+            "url",
+            "baseline",
+            "build_time",
+            "commit",
+        ],
+        rows,
+    );
+    vec![
+        crate::render::Page {
+            path: "changes.json".into(),
+            content: json_bytes.into(),
+        },
+        crate::render::Page {
+            path: "changes.csv".into(),
+            content: csv.into(),
+        },
+    ]
+}

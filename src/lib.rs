@@ -5,6 +5,7 @@
 
 pub mod author;
 pub mod catalog;
+pub mod changes;
 pub mod config;
 pub mod definition;
 pub mod diagnostics;

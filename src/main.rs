@@ -123,6 +123,13 @@ struct BuildArgs {
     /// Print every warning, not just their count.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Compare with a previously built site (a folder with its metrics.json and events.json):
+    /// /changes/, changes.json, changes.csv.
+    #[arg(long, value_name = "DIR", conflicts_with = "baseline_ref")]
+    baseline: Option<PathBuf>,
+    /// Compare with the definitions as they were at this git revision (tag, branch, commit).
+    #[arg(long, value_name = "GITREF")]
+    baseline_ref: Option<String>,
 }
 
 #[derive(Args)]
@@ -257,6 +264,11 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
         build_time: None,
+        baseline: match (args.baseline, args.baseline_ref) {
+            (Some(dir), _) => Some(metricdict::changes::Baseline::Site(dir)),
+            (None, Some(rev)) => Some(metricdict::changes::Baseline::GitRef(rev)),
+            (None, None) => None,
+        },
     };
     if let Some(code) = missing_root(&opts.definitions) {
         return code;
@@ -377,6 +389,7 @@ fn serve(args: ServeArgs, config: Config) -> u8 {
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
         build_time: None,
+        baseline: None,
     };
     let mut live = LiveSite::new(opts);
     let first = live.rebuild(&[]);

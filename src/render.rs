@@ -729,6 +729,37 @@ impl Renderer {
         job("privacy.html", ctx, "privacy/index.html".into())
     }
 
+    /// `/changes/`: the comparison with a baseline, or how to ask for one.
+    pub fn changes_page(&self, changes: Option<&crate::changes::Changes>) -> Result<Page, String> {
+        let mut ctx = self.context("changes", "Changes since the baseline");
+        if let Some(c) = changes {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for ch in &c.changes {
+                *counts.entry(ch.change).or_default() += 1;
+            }
+            let change_values: Vec<Value> = counts
+                .iter()
+                .map(|(k, n)| json!({"value": k, "label": k, "count": n}))
+                .collect();
+            let kind_values: Vec<Value> = ["metric", "event"]
+                .iter()
+                .map(|k| json!({"value": k, "label": k, "count": c.changes.iter().filter(|ch| ch.kind == *k).count()}))
+                .collect();
+            let facets = json!([
+                {"param": "change", "label": "Change", "values": change_values},
+                {"param": "kind", "label": "Kind", "values": kind_values},
+            ]);
+            ctx.insert("changes", c);
+            ctx.insert("counts", &counts);
+            ctx.insert("facets", &facets);
+        }
+        let job = job("changes.html", ctx, "changes/index.html".into());
+        Ok(Page {
+            content: self.render(&job)?,
+            path: job.path,
+        })
+    }
+
     fn identifiers_page(&self, catalog: &Catalog) -> Job {
         // The register's identifiers in its order, then any used by events but undocumented.
         let used = catalog.facet("identifier");

@@ -237,6 +237,8 @@ pub struct Options {
     pub static_dir: Option<PathBuf>,
     /// Fixed build time (the dev server keeps one for its whole run); `None`: now.
     pub build_time: Option<String>,
+    /// Compare with this baseline on `/changes/` (and `changes.json`, `changes.csv`).
+    pub baseline: Option<crate::changes::Baseline>,
 }
 
 /// Why a build did not produce a site.
@@ -520,6 +522,20 @@ pub fn render_site(
     let mut cache_index = None;
     timings.lap("render pages", &mut t);
     let pages = files.len();
+    // /changes/: always present, so the navigation never leads nowhere.
+    let changes = match &opts.baseline {
+        Some(b) => Some(crate::changes::against(
+            b,
+            &loaded.catalog,
+            &site,
+            &opts.definitions,
+        )?),
+        None => None,
+    };
+    files.push(renderer.changes_page(changes.as_ref())?);
+    if let Some(ch) = &changes {
+        files.extend(export::changes(ch, &site));
+    }
     if cache.lazy {
         // The dev server produces downloads and search on request (see `serve`).
         cache.site = Some((site, origin));

@@ -159,6 +159,8 @@
     // Ranked search (static/search.js, the build's tantivy index): on the main tables a query
     // ranks the rows; elsewhere, or if the index cannot be fetched, it filters by substring.
     rows.forEach(function (r, i) { r.i = i; r.ord = Number(r.tr.getAttribute('data-ord')); });
+    // Only the metric and event tables are in the search index (their rows carry data-ord).
+    var rankable = rows.length > 0 && rows.every(function (r) { return r.tr.hasAttribute('data-ord'); });
     var tbody = trs.length ? trs[0].parentNode : null;
     var reordered = false;
     var seq = 0;
@@ -200,7 +202,7 @@
       var active = st.terms.length > 0 || Object.keys(st.f).length > 0;
       clears.forEach(function (c) { if (c.closest('form')) c.hidden = !active; });
       if (sync) writeUrl();
-      var engine = sync && window.metricdictSearch && q && st.terms.length > 0;
+      var engine = sync && rankable && window.metricdictSearch && q && st.terms.length > 0;
       if (!engine) return show(st, null);
       var mine = ++seq;
       window.metricdictSearch.search(q.value).then(function (ranked) {

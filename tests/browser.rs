@@ -327,6 +327,7 @@ fn live_reload_shows_edits_and_the_error_overlay() {
         templates: None,
         static_dir: None,
         build_time: None,
+        baseline: None,
     };
     let mut live = LiveSite::new(opts);
     assert!(live.rebuild(&[]).ok);

@@ -34,6 +34,7 @@ fn options(defs: PathBuf, templates: Option<PathBuf>) -> Options {
         templates,
         static_dir: None,
         build_time: None,
+        baseline: None,
     }
 }
 
