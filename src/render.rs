@@ -430,7 +430,13 @@ impl Renderer {
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
             for mut job in self.facet_pages(facet) {
                 if job.template == "facet_page.html" {
-                    if let Some((mi, ei)) = facet_members(facet, &job.path) {
+                    if let Some((mut mi, ei)) = facet_members(facet, &job.path) {
+                        if facet.param == "group" {
+                            // A group's performance-indicator metrics come first.
+                            mi.sort_by_key(|&i| {
+                                (catalog.metrics[i].performance_indicators.is_empty(), i)
+                            });
+                        }
                         let ctx = job.ctx.as_mut().expect("fresh job");
                         let key = key_of(&(
                             ctx_hash(job.template, ctx),
@@ -527,6 +533,7 @@ impl Renderer {
         let item = json!({
             "title": m.key_path,
             "key_paths": m.expanded_key_paths(),
+            "json_paths": m.expanded_key_paths().iter().map(|k| json!({"key_path": k, "jq": jq_path(k)})).collect::<Vec<_>>(),
             "description_html": markdown(&m.description),
             "status": m.status,
             "removed": m.removed,
@@ -857,6 +864,24 @@ fn ctx_hash(template: &str, ctx: &Ctx) -> u64 {
     h.finish()
 }
 
+/// The jq path of a key path in the Service Ping payload: `.counts.merge_requests`, with
+/// segments that are not plain identifiers quoted (`.["a-b"]`).
+pub fn jq_path(key_path: &str) -> String {
+    key_path
+        .split('.')
+        .map(|seg| {
+            let plain = !seg.is_empty()
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !seg.starts_with(|c: char| c.is_ascii_digit());
+            if plain {
+                format!(".{seg}")
+            } else {
+                format!(".[{}]", serde_json::to_string(seg).unwrap_or_default())
+            }
+        })
+        .collect()
+}
+
 /// Render untrusted markdown to safe HTML.
 pub fn markdown(src: &str) -> String {
     use pulldown_cmark::{html, Options, Parser};
@@ -1094,4 +1119,19 @@ fn template_error(e: &tera::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jq_paths_quote_what_jq_cannot_read_bare() {
+        assert_eq!(
+            super::jq_path("counts.merge_requests"),
+            ".counts.merge_requests"
+        );
+        assert_eq!(
+            super::jq_path("usage_activity.ci-cd.2fa"),
+            r#".usage_activity.["ci-cd"].["2fa"]"#
+        );
+    }
 }

@@ -299,7 +299,44 @@
     });
   }
 
+  // Dark mode: follows the system until the user picks; the choice is remembered.
+  function themeToggle() {
+    var btn = document.querySelector('.theme-toggle');
+    if (!btn) return;
+    var root = document.documentElement;
+    var media = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+    function dark() {
+      var t = root.getAttribute('data-theme');
+      return t ? t === 'dark' : !!(media && media.matches);
+    }
+    function show() { btn.setAttribute('aria-pressed', String(dark())); }
+    btn.hidden = false;
+    show();
+    btn.addEventListener('click', function () {
+      var next = dark() ? 'light' : 'dark';
+      root.setAttribute('data-theme', next);
+      try { localStorage.setItem('metricdict-theme', next); } catch (e) { /* private mode */ }
+      show();
+    });
+    if (media && media.addEventListener) media.addEventListener('change', show);
+  }
+
+  // Copy buttons (key paths, Service Ping JSON paths).
+  function copyButtons() {
+    document.addEventListener('click', function (e) {
+      var b = e.target.closest && e.target.closest('button[data-copy]');
+      if (!b || !navigator.clipboard) return;
+      navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
+        b.classList.add('copied');
+        b.setAttribute('aria-label', 'Copied');
+        setTimeout(function () { b.classList.remove('copied'); b.setAttribute('aria-label', b.getAttribute('data-label') || 'Copy'); }, 1500);
+      });
+    });
+  }
+
   function init() {
+    themeToggle();
+    copyButtons();
     Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (el) {
       try {
         var b = setup(el);

@@ -390,3 +390,53 @@ fn live_reload_shows_edits_and_the_error_overlay() {
     wait_for(&tab, "20210101000000_merge_requests.yml:1:", false);
     wait_for(&tab, "Count of the number of merge requests", true);
 }
+
+#[test]
+fn dark_mode_toggle_switches_and_is_remembered() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("basic"), &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &url);
+    let bg = |tab: &Arc<Tab>| {
+        eval(tab, "getComputedStyle(document.body).backgroundColor")
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let before = bg(&tab);
+    let was_dark = eval(
+        &tab,
+        "document.querySelector('.theme-toggle').getAttribute('aria-pressed')",
+    ) == "true";
+    tab.wait_for_element(".theme-toggle")
+        .unwrap()
+        .click()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let want = if was_dark { "light" } else { "dark" };
+    assert_eq!(
+        eval(&tab, "document.documentElement.getAttribute('data-theme')"),
+        Value::from(want)
+    );
+    assert_ne!(bg(&tab), before, "background changes");
+    assert_eq!(
+        eval(
+            &tab,
+            "document.querySelector('.theme-toggle').getAttribute('aria-pressed')"
+        ),
+        Value::from((!was_dark).to_string())
+    );
+    screenshot(&tab, &format!("index-{want}"));
+    // Remembered on the next page.
+    open(&tab, &format!("{url}events/"));
+    assert_eq!(
+        eval(&tab, "document.documentElement.getAttribute('data-theme')"),
+        Value::from(want)
+    );
+    assert_ne!(bg(&tab), before);
+}

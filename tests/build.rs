@@ -697,3 +697,40 @@ fn privacy_counts_equal_the_definitions() {
         assert_eq!(count(a), n, "events with {id}");
     }
 }
+
+#[test]
+fn group_pages_list_performance_indicators_first_and_metric_pages_give_json_paths() {
+    let (_t, out) = built();
+    // code_review owns counts.merge_requests (customer_health_score) and the gmau metric.
+    let page = html(out.join("groups/code_review/index.html"));
+    let keys: Vec<&str> = select(&page, "table.dict-metrics tr[data-key]")
+        .iter()
+        .map(|r| r.value().attr("data-key").unwrap())
+        .collect();
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let pi = |k: &str| {
+        json["metrics"].as_array().unwrap().iter().any(|m| {
+            m["key_path"] == k
+                && !m["performance_indicator_type"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+        })
+    };
+    let first_plain = keys.iter().position(|k| !pi(k)).unwrap_or(keys.len());
+    assert!(
+        keys[first_plain..].iter().all(|k| !pi(k)),
+        "PI metrics first: {keys:?}"
+    );
+    assert!(first_plain >= 1, "{keys:?}");
+    // The Service Ping JSON path, copyable, one per expanded key path.
+    let m = read(
+        out.join("metrics/redis_hll_counters.code_review.users_creating_merge_requests/index.html"),
+    );
+    assert!(m.contains(
+        "data-copy=\".redis_hll_counters.code_review.users_creating_merge_requests_weekly\""
+    ));
+    assert!(m.contains(
+        "data-copy=\".redis_hll_counters.code_review.users_creating_merge_requests_monthly\""
+    ));
+}
