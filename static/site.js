@@ -359,6 +359,26 @@
         if (open) { open.open = false; open.querySelector('summary').focus(); }
         return;
       }
+      // Arrow keys move between the visible rows of a table (from its search box or a row's
+      // link); Enter on a row link opens it, as links do.
+      if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !e.altKey && !e.ctrlKey && !e.metaKey) {
+        var from = e.target;
+        var box = from && from.closest && from.closest('.dict-box');
+        var inRow = from && from.closest && from.closest('tbody tr');
+        if (box && (inRow || (from.classList && from.classList.contains('fb-q')))) {
+          var links = Array.prototype.filter.call(box.querySelectorAll('tbody tr:not([hidden]) a.kp'), function (a) {
+            return a.offsetParent !== null;
+          });
+          if (links.length) {
+            var at = inRow ? links.indexOf(inRow.querySelector('a.kp')) : -1;
+            var next = e.key === 'ArrowDown' ? at + 1 : at - 1;
+            e.preventDefault();
+            if (next < 0) { var sq = box.querySelector('.fb-q'); if (sq) sq.focus(); }
+            else links[Math.min(next, links.length - 1)].focus();
+          }
+          return;
+        }
+      }
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
       var t = e.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;

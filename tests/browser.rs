@@ -440,3 +440,55 @@ fn dark_mode_toggle_switches_and_is_remembered() {
     );
     assert_ne!(bg(&tab), before);
 }
+
+#[test]
+fn keyboard_reaches_search_rows_and_pages() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("basic"), &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &url);
+    let focused = |tab: &Arc<Tab>| {
+        eval(
+            tab,
+            "document.activeElement.id || document.activeElement.textContent.trim()",
+        )
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+    };
+    tab.press_key("/").unwrap();
+    assert_eq!(focused(&tab), "q", "/ focuses the search box");
+    tab.press_key("ArrowDown").unwrap();
+    let first = focused(&tab);
+    let rows = visible_keys(&tab);
+    assert_eq!(
+        first, rows[0],
+        "ArrowDown from the search box reaches the first row"
+    );
+    tab.press_key("ArrowDown").unwrap();
+    assert_eq!(focused(&tab), rows[1]);
+    tab.press_key("ArrowUp").unwrap();
+    assert_eq!(focused(&tab), rows[0]);
+    // A visible focus ring.
+    let outline = eval(
+        &tab,
+        "getComputedStyle(document.activeElement).outlineStyle",
+    );
+    assert_ne!(
+        outline,
+        Value::from("none"),
+        "focused link shows an outline"
+    );
+    tab.press_key("Enter").unwrap();
+    tab.wait_until_navigated().unwrap();
+    let path = eval(&tab, "location.pathname");
+    assert!(
+        path.as_str().unwrap().starts_with("/metrics/"),
+        "Enter opens the row: {path}"
+    );
+}
