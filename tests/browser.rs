@@ -492,3 +492,79 @@ fn keyboard_reaches_search_rows_and_pages() {
         "Enter opens the row: {path}"
     );
 }
+
+/// axe-core (from npm, installed by .ci/run into target/axe) in Chromium: no serious or critical
+/// violations on the main pages.
+#[test]
+fn accessibility_check_finds_no_serious_violations() {
+    let Some(chrome) = chromium() else { return };
+    let axe_path = repo().join("target/axe/node_modules/axe-core/axe.min.js");
+    let Ok(axe) = std::fs::read_to_string(&axe_path) else {
+        assert!(
+            std::env::var_os("METRICDICT_REQUIRE_BROWSER").is_none(),
+            "axe-core missing at {}",
+            axe_path.display()
+        );
+        eprintln!("axe-core not installed (npm install --prefix target/axe axe-core@4); accessibility check skipped");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    for e in walkdir::WalkDir::new(fixture("basic")) {
+        let e = e.unwrap();
+        let t = defs.join(e.path().strip_prefix(fixture("basic")).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&t).unwrap()
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+    let old = tmp.path().join("old");
+    build(&defs, &old, &[]);
+    let f = defs.join("config/metrics/counts_all/20210101000000_merge_requests.yml");
+    std::fs::write(
+        &f,
+        read(&f).replace("data_category: operational", "data_category: optional"),
+    )
+    .unwrap();
+    let out = tmp.path().join("site");
+    build(
+        &defs,
+        &out,
+        &["--baseline", old.to_str().unwrap(), "--repo-url", ""],
+    );
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    for theme in ["light", "dark"] {
+        for page in [
+            "",
+            "metrics/counts.merge_requests/",
+            "privacy/",
+            "changes/",
+            "events/",
+            "groups/code_review/",
+            "identifiers/",
+        ] {
+            open(&tab, &format!("{base}{page}"));
+            eval(
+                &tab,
+                &format!("document.documentElement.setAttribute('data-theme', '{theme}')"),
+            );
+            tab.evaluate(&axe, false).unwrap();
+            let result = tab
+                .evaluate(
+                    "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))",
+                    true,
+                )
+                .unwrap();
+            let text = result
+                .value
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let violations: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
+            assert!(violations.is_empty(), "/{page} ({theme}): {violations:#?}");
+        }
+    }
+}
