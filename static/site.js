@@ -255,7 +255,64 @@
       });
     });
 
-    return { el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows };
+    // Export exactly the rows shown (current filters, order and search), stamped with the build
+    // and the view's URL, so a reviewer can file what they looked at.
+    function exportRows(format) {
+      var heads = Array.prototype.map.call(box.querySelectorAll('thead th[data-col]'), function (th) {
+        return { col: th.getAttribute('data-col'), label: th.textContent.trim() };
+      });
+      var shown = Array.prototype.filter.call(box.querySelectorAll('tbody tr'), function (tr) { return !tr.hidden; });
+      var stamp = {
+        build_time: document.body.getAttribute('data-build-time') || '',
+        commit: document.body.getAttribute('data-commit') || '',
+        view: location.href
+      };
+      var records = shown.map(function (tr) {
+        var rec = {};
+        heads.forEach(function (h, i) {
+          var td = tr.querySelector('td[data-col="' + h.col + '"]');
+          // The identifying column is the row's key (the cell also shows "+1"-style extras).
+          rec[h.col] = i === 0 && tr.hasAttribute('data-key') ? tr.getAttribute('data-key')
+            : td ? td.textContent.replace(/\s+/g, ' ').trim() : '';
+        });
+        var a = tr.querySelector('a.kp');
+        rec.url = a ? a.href : '';
+        return rec;
+      });
+      if (format === 'json') return JSON.stringify({ generated: stamp, count: records.length, rows: records }, null, 1);
+      var cols = heads.map(function (h) { return h.col; }).concat(['url', 'build_time', 'commit', 'view']);
+      var cell = function (v) { v = String(v == null ? '' : v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
+      var lines = [cols.join(',')].concat(records.map(function (r) {
+        return cols.map(function (c) { return cell(c in r ? r[c] : stamp[c]); }).join(',');
+      }));
+      return lines.join('\n') + '\n';
+    }
+    if (sync && form) {
+      var bar = form.querySelector('.fb-row');
+      var wrap = document.createElement('span');
+      wrap.className = 'fb-export';
+      wrap.innerHTML = '<span class="muted">Export shown:</span> ';
+      ['csv', 'json'].forEach(function (fmt) {
+        var btn = document.createElement('button');
+        btn.type = 'button';
+        btn.className = 'btn btn-quiet';
+        btn.textContent = fmt.toUpperCase();
+        btn.setAttribute('aria-label', 'Download the rows shown as ' + fmt.toUpperCase());
+        btn.addEventListener('click', function () {
+          var blob = new Blob([exportRows(fmt)], { type: fmt === 'csv' ? 'text/csv' : 'application/json' });
+          var a = document.createElement('a');
+          a.href = URL.createObjectURL(blob);
+          a.download = kind + '-' + (document.body.getAttribute('data-build-time') || 'export').replace(/[:]/g, '') + '.' + fmt;
+          document.body.appendChild(a);
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        });
+        wrap.appendChild(btn);
+      });
+      if (bar) bar.appendChild(wrap);
+    }
+
+    return { el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows, exportRows: exportRows };
   }
 
   function renderCols() {
