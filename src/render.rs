@@ -722,7 +722,13 @@ impl Renderer {
                 })
                 .unwrap_or_default()
         };
+        let charts = milestone_charts(catalog);
         let mut ctx = self.context("privacy", "Privacy review");
+        ctx.insert("charts", &charts);
+        ctx.insert(
+            "has_category_notes",
+            &!catalog.register.categories.is_empty(),
+        );
         ctx.insert("categories", &rows);
         ctx.insert("tiers", &tiers);
         ctx.insert("statuses", &statuses);
@@ -880,6 +886,123 @@ pub fn jq_path(key_path: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Milestone order: `<13.9` before `13.9`, numbers compared numerically, unknown last.
+fn milestone_key(m: &str) -> (u32, u32, u32) {
+    let (before, rest) = match m.strip_prefix('<') {
+        Some(r) => (0, r),
+        None => (1, m),
+    };
+    let mut parts = rest.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(a), Some(b)) => (a, b, before),
+        _ => (u32::MAX, u32::MAX, 0),
+    }
+}
+
+/// Stacked bar charts of definitions added per milestone, drawn at build time as inline SVG
+/// (no chart library or CDN), each with a title, a description and a data table.
+fn milestone_charts(c: &Catalog) -> Vec<Value> {
+    let label = |m: &Option<String>| m.clone().unwrap_or_else(|| "unknown".into());
+    let mut milestones: Vec<String> = c
+        .metrics
+        .iter()
+        .map(|m| label(&m.milestone))
+        .chain(c.events.iter().map(|e| label(&e.milestone)))
+        .collect();
+    milestones.sort_by_key(|m| milestone_key(m));
+    milestones.dedup();
+    let metric_series = |of: &dyn Fn(&Metric) -> String| -> Vec<(String, Vec<usize>)> {
+        let mut names: Vec<String> = c.metrics.iter().map(|m| of(m)).collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|n| {
+                let counts = milestones
+                    .iter()
+                    .map(|ms| {
+                        c.metrics
+                            .iter()
+                            .filter(|m| label(&m.milestone) == *ms && of(m) == n)
+                            .count()
+                    })
+                    .collect();
+                (n, counts)
+            })
+            .collect()
+    };
+    let events: Vec<(String, Vec<usize>)> = ["internal", "legacy"]
+        .iter()
+        .map(|k| {
+            let counts = milestones
+                .iter()
+                .map(|ms| {
+                    c.events
+                        .iter()
+                        .filter(|e| {
+                            label(&e.milestone) == *ms && (e.internal == (*k == "internal"))
+                        })
+                        .count()
+                })
+                .collect();
+            (k.to_string(), counts)
+        })
+        .collect();
+    [
+        ("metrics-by-category", "Metrics added per milestone, by data category", metric_series(&|m: &Metric| m.data_category.clone())),
+        ("metrics-by-source", "Metrics added per milestone, by data source", metric_series(&|m: &Metric| m.data_source.clone().unwrap_or_else(|| "unknown".into()))),
+        ("events-by-kind", "Events added per milestone, internal or legacy", events),
+    ]
+    .into_iter()
+    .map(|(id, title, series)| {
+        json!({"id": id, "title": title, "svg_html": bar_chart_svg(id, title, &milestones, &series),
+            "milestones": milestones, "series": series.iter().map(|(n, v)| json!({"name": n, "counts": v})).collect::<Vec<_>>()})
+    })
+    .collect()
+}
+
+fn bar_chart_svg(id: &str, title: &str, xs: &[String], series: &[(String, Vec<usize>)]) -> String {
+    use std::fmt::Write as _;
+    const PALETTE: [&str; 8] = [
+        "#6d5dfc", "#0f9d8a", "#e0a100", "#d9467a", "#3b82f6", "#8b5cf6", "#64748b", "#16a34a",
+    ];
+    let totals: Vec<usize> = (0..xs.len())
+        .map(|i| series.iter().map(|(_, v)| v[i]).sum())
+        .collect();
+    let max = totals.iter().copied().max().unwrap_or(0).max(1);
+    let (bar, gap, height, left, bottom) = (14.0_f64, 4.0_f64, 180.0_f64, 34.0_f64, 56.0_f64);
+    let width = left + xs.len() as f64 * (bar + gap) + 10.0;
+    let total_h = height + bottom + 10.0 + 18.0 * series.len().div_ceil(4) as f64;
+    let mut svg = String::new();
+    let desc = format!("{} milestones; the most in one milestone: {max}.", xs.len());
+    let _ = write!(svg, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width:.0} {total_h:.0}\" width=\"{width:.0}\" height=\"{total_h:.0}\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>", escape_html(title), escape_html(&desc));
+    for tick in [0usize, max / 2, max] {
+        let y = 10.0 + height - height * tick as f64 / max as f64;
+        let _ = write!(svg, "<line x1=\"{left}\" x2=\"{width:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{:.0}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{tick}</text>", left - 4.0, y + 3.0);
+    }
+    for (i, x_label) in xs.iter().enumerate() {
+        let x = left + i as f64 * (bar + gap);
+        let mut y = 10.0 + height;
+        for (si, (name, counts)) in series.iter().enumerate() {
+            let n = counts[i];
+            if n == 0 {
+                continue;
+            }
+            let h = height * n as f64 / max as f64;
+            y -= h;
+            let _ = write!(svg, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar}\" height=\"{h:.1}\" fill=\"{}\"><title>{}: {n} ({})</title></rect>", PALETTE[si % PALETTE.len()], escape_html(x_label), escape_html(name));
+        }
+        let _ = write!(svg, "<text class=\"tick\" transform=\"translate({:.1},{:.1}) rotate(-60)\" text-anchor=\"end\">{}</text>", x + bar / 2.0 + 3.0, 10.0 + height + 8.0, escape_html(x_label));
+    }
+    for (si, (name, _)) in series.iter().enumerate() {
+        let lx = left + (si % 4) as f64 * 130.0;
+        let ly = height + bottom + 10.0 + 18.0 * (si / 4) as f64;
+        let _ = write!(svg, "<rect x=\"{lx:.0}\" y=\"{:.0}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0}\" y=\"{ly:.0}\" class=\"legend\">{}</text>", ly - 9.0, PALETTE[si % PALETTE.len()], lx + 14.0, escape_html(name));
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 /// Render untrusted markdown to safe HTML.

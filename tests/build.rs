@@ -734,3 +734,34 @@ fn group_pages_list_performance_indicators_first_and_metric_pages_give_json_path
         "data-copy=\".redis_hll_counters.code_review.users_creating_merge_requests_monthly\""
     ));
 }
+
+#[test]
+fn charts_are_inline_svg_with_a_title_and_a_data_table_that_adds_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let defs = corpus().unwrap_or_else(|| repo().join("definitions"));
+    build(&defs, &out, &[]);
+    let page = html(out.join("privacy/index.html"));
+    let figures = select(&page, "figure.chart-figure");
+    assert_eq!(figures.len(), 3);
+    let metrics: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let n_metrics = metrics["metrics"].as_array().unwrap().len();
+    for f in &figures {
+        let svg = f
+            .select(&scraper::Selector::parse("svg[role='img'] > title").unwrap())
+            .count();
+        assert_eq!(svg, 1, "accessible title");
+        // The table fallback sums to every definition of its kind.
+        let cells: usize = f
+            .select(&scraper::Selector::parse("tbody td").unwrap())
+            .map(|td| text(&td).parse::<usize>().unwrap())
+            .sum();
+        if f.value().attr("id").unwrap().starts_with("metrics") {
+            assert_eq!(cells, n_metrics, "{}", f.value().attr("id").unwrap());
+        }
+    }
+    assert!(
+        !read(out.join("privacy/index.html")).contains("<script src=\"http"),
+        "no chart CDN"
+    );
+}
