@@ -38,13 +38,14 @@ def main():
             fmt(r.get("reload_ms"), 0)))
 
     details = [
-        "| N | metrics / events | metricdict runs (s) | Hugo runs (s) | Hugo peak RSS (MB) | Hugo output (MB) | files metricdict / Hugo | in-memory first build (ms) | rebuild p90 (ms) | rendered / reused / parsed per edit | save→reload p90 (ms) |",
-        "|---:|---|---|---|---:|---:|---|---:|---:|---|---:|",
+        "| N | measured (commit, date) | metrics / events | metricdict runs (s) | Hugo runs (s) | Hugo peak RSS (MB) | Hugo output (MB) | files metricdict / Hugo | in-memory first build (ms) | rebuild p90 (ms) | rendered / reused / parsed per edit | save→reload p90 (ms) |",
+        "|---:|---|---|---|---|---:|---:|---|---:|---:|---|---:|",
     ]
     for r in rows:
         rb = r.get("rebuild") or {}
-        details.append("| %s | %s / %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |" % (
-            r["n"], r.get("metrics", "?"), r.get("events", "?"),
+        details.append("| %s | %s | %s / %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |" % (
+            r["n"], "`%s`, %s" % (r.get("commit", "?"), r.get("date", "?")),
+            r.get("metrics", "?"), r.get("events", "?"),
             ", ".join(fmt(t) for t in r.get("metricdict_times", [])) or "–",
             ", ".join(fmt(t) for t in r.get("hugo_times", [])) or "–",
             fmt(mb(r.get("hugo_rss_bytes")), 0), fmt(mb(r.get("hugo_out_bytes")), 0),
@@ -58,10 +59,10 @@ def main():
     stages = [(r["n"], r["stages"]) for r in rows if r.get("stages")]
 
     md = ["# metricdict benchmark results", ""]
-    md.append("Produced by `bench/run %s` on %s." % (" ".join(str(r["n"]) for r in rows), machine["date"]))
+    md.append("Produced by `bench/run` (N = %s); machine details as of %s." % (", ".join(str(r["n"]) for r in rows), machine["date"]))
     md.append("")
     md.append("- machine: %s, %s cores (`nproc`), %s GB RAM" % (machine["cpu"], machine["nproc"], machine["ram_gb"]))
-    md.append("- commit: `%s`%s" % (machine["commit"], " (with uncommitted changes)" if machine.get("dirty") else ""))
+    md.append("- commit: `%s`%s (per-row commit and date in Details)" % (machine["commit"], " with uncommitted changes" if machine.get("dirty") else ""))
     md.append("- tools: %s" % machine["tools"])
     md.append("- load average when the run started: %s" % machine.get("loadavg", "?"))
     md.append("")

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum Baseline {
     /// A built site folder (reads `metrics.json` and `events.json`).
     Site(PathBuf),
+    /// A published site's URL (fetches its `metrics.json` and `events.json`).
+    Url(String),
     /// A git revision of the definitions repository (built in memory for the comparison).
     GitRef(String),
 }
@@ -66,6 +68,19 @@ fn read_json(path: &Path) -> Result<Value, String> {
             path.display()
         )
     })
+}
+
+/// Fetch a download of a published site (`https://host/path/` + `metrics.json`).
+fn fetch_json(base: &str, file: &str) -> Result<Value, String> {
+    let url = format!("{}/{file}", base.trim_end_matches('/'));
+    let body = ureq::get(&url)
+        .timeout(std::time::Duration::from_secs(60))
+        .call()
+        .map_err(|e| format!("baseline: {e}"))?
+        .into_string()
+        .map_err(|e| format!("baseline {url}: {e}"))?;
+    serde_json::from_str(&body)
+        .map_err(|e| format!("baseline {url}: not a metricdict download: {e}"))
 }
 
 fn text(v: &Value) -> String {
@@ -245,6 +260,11 @@ pub fn against(
             let m = read_json(&dir.join("metrics.json"))?;
             let e = read_json(&dir.join("events.json"))?;
             Ok(compare(dir.display().to_string(), &m, &e, current, site))
+        }
+        Baseline::Url(url) => {
+            let m = fetch_json(url, "metrics.json")?;
+            let e = fetch_json(url, "events.json")?;
+            Ok(compare(url.clone(), &m, &e, current, site))
         }
         Baseline::GitRef(rev) => {
             let old = checkout(rev, definitions)?;

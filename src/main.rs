@@ -123,10 +123,10 @@ struct BuildArgs {
     /// Print every warning, not just their count.
     #[arg(long, short = 'v')]
     verbose: bool,
-    /// Compare with a previously built site (a folder with its metrics.json and events.json):
-    /// /changes/, changes.json, changes.csv.
-    #[arg(long, value_name = "DIR", conflicts_with = "baseline_ref")]
-    baseline: Option<PathBuf>,
+    /// Compare with a previously built site — a folder, or the URL it is published at (its
+    /// metrics.json and events.json are read): /changes/, changes.json, changes.csv.
+    #[arg(long, value_name = "DIR|URL", conflicts_with = "baseline_ref")]
+    baseline: Option<String>,
     /// Compare with the definitions as they were at this git revision (tag, branch, commit).
     #[arg(long, value_name = "GITREF")]
     baseline_ref: Option<String>,
@@ -265,7 +265,10 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
         build_time: None,
         baseline: match (args.baseline, args.baseline_ref) {
-            (Some(dir), _) => Some(metricdict::changes::Baseline::Site(dir)),
+            (Some(b), _) if b.starts_with("http://") || b.starts_with("https://") => {
+                Some(metricdict::changes::Baseline::Url(b))
+            }
+            (Some(dir), _) => Some(metricdict::changes::Baseline::Site(PathBuf::from(dir))),
             (None, Some(rev)) => Some(metricdict::changes::Baseline::GitRef(rev)),
             (None, None) => None,
         },

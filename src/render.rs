@@ -661,7 +661,7 @@ impl Renderer {
                     .collect::<Vec<_>>(),
             );
         }
-        let tiers: Vec<String> = catalog
+        let mut tiers: Vec<String> = catalog
             .facet("tier")
             .map(|f| {
                 f.values
@@ -671,6 +671,12 @@ impl Renderer {
                     .collect()
             })
             .unwrap_or_default();
+        // Today's tiers first, in price order; legacy names (bronze, silver, gold, starter) after.
+        const TIERS: [&str; 3] = ["free", "premium", "ultimate"];
+        tiers.sort_by_key(|t| {
+            let rank = TIERS.iter().position(|c| c == t).unwrap_or(TIERS.len());
+            (rank, t.clone())
+        });
         let statuses: Vec<String> = catalog
             .facet("status")
             .map(|f| {

@@ -135,6 +135,24 @@ fn baseline_site_gives_exactly_the_known_differences() {
 }
 
 #[test]
+fn baseline_published_url_gives_the_same_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    let old = tmp.path().join("old");
+    build(&defs, &old, &["--base-url", "/dict/"]);
+    let server =
+        metricdict::serve::StaticServer::start(old.clone(), "127.0.0.1:0", "/dict/").unwrap();
+    edit(&defs);
+    let out = tmp.path().join("new");
+    let url = format!("http://127.0.0.1:{}/dict/", server.port);
+    build(&defs, &out, &["--baseline", &url]);
+    let (json, got) = rows(&out);
+    assert_eq!(got, expected());
+    assert_eq!(json["baseline"], url.as_str());
+}
+
+#[test]
 fn baseline_git_revision_gives_the_same_differences() {
     let tmp = tempfile::tempdir().unwrap();
     let repo_dir = tmp.path().join("repo");
