@@ -138,13 +138,21 @@ impl Staging {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "site".into());
         let prefix = format!(".{name}.metricdict-");
+        let trash_prefix = format!("{prefix}{TRASH}");
         if let Ok(entries) = fs::read_dir(&parent) {
             for e in entries.flatten() {
-                // Ours: it carries the marker, or a build was killed right after creating it.
+                let file_name = e.file_name().to_string_lossy().into_owned();
+                if !file_name.starts_with(&prefix) {
+                    continue;
+                }
+                // Ours: a folder being deleted (only metricdict makes that name; deletion may
+                // have removed the marker before the build was killed), a staging folder with
+                // the marker, or one a build was killed in right after creating it.
                 let p = e.path();
-                let ours = p.join(MARKER).exists()
+                let ours = file_name.starts_with(&trash_prefix)
+                    || p.join(MARKER).exists()
                     || fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none());
-                if e.file_name().to_string_lossy().starts_with(&prefix) && ours {
+                if ours {
                     let _ = fs::remove_dir_all(&p);
                 }
             }
@@ -240,7 +248,7 @@ impl Staging {
         if self.out.exists() {
             exchange(&self.dir, &self.out)?;
             // `self.dir` now holds the previous site.
-            let _ = fs::remove_dir_all(&self.dir);
+            discard(&self.dir);
         } else {
             fs::rename(&self.dir, &self.out)?;
         }
@@ -252,9 +260,33 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
+            discard(&self.dir);
         }
     }
+}
+
+/// Name part of folders being deleted (`.site.metricdict-trash-123`).
+const TRASH: &str = "trash-";
+
+/// Delete a staging folder. It is first renamed to a trash name so that a build killed while
+/// deleting it (after the marker is gone) still leaves a folder the next build recognises.
+fn discard(dir: &Path) {
+    let target = match (dir.parent(), dir.file_name()) {
+        (Some(parent), Some(name)) => {
+            let name = name.to_string_lossy();
+            match name.split_once(".metricdict-") {
+                Some((head, pid)) => parent.join(format!("{head}.metricdict-{TRASH}{pid}")),
+                None => dir.to_path_buf(),
+            }
+        }
+        _ => dir.to_path_buf(),
+    };
+    let doomed = if target.as_path() != dir && fs::rename(dir, &target).is_ok() {
+        target
+    } else {
+        dir.to_path_buf()
+    };
+    let _ = fs::remove_dir_all(doomed);
 }
 
 /// Text files worth compressing: hosts serve `x.gz` for `x` when the client accepts gzip.
