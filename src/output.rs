@@ -179,14 +179,15 @@ impl Staging {
         &self.dir
     }
 
-    /// Write one file at a site-relative path. Paths come from our own slugs, but are checked
-    /// again here so nothing can ever be written outside the staging folder.
-    pub fn write(&self, rel: &str, content: &[u8]) -> io::Result<()> {
+    /// Write one file at a site-relative path; returns whether it was linked unchanged from
+    /// the previous site. Paths come from our own slugs, but are checked again here so nothing
+    /// can ever be written outside the staging folder.
+    pub fn write(&self, rel: &str, content: &[u8]) -> io::Result<bool> {
         let target = self.dir.join(safe_relative(rel)?);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
-        self.write_or_link(rel, &target, content).map(|_| ())
+        self.write_or_link(rel, &target, content)
     }
 
     /// Write every file. Folders are created first, once each; a file whose content equals the
@@ -304,14 +305,23 @@ fn with_gz(p: &Path) -> PathBuf {
 }
 
 /// Deterministic gzip (no name, no timestamp in the header), so rebuilds stay byte-identical.
+/// libdeflate compresses whole buffers, which is all we do, faster than zlib at a better ratio.
+/// Level 1: on the 5k benchmark its files are 6 % larger than level 6 and the whole build uses
+/// about a fifth less CPU (compression was the largest single cost of a cold build).
 fn gzip(content: &[u8]) -> io::Result<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::GzBuilder::new().mtime(0).write(
-        Vec::with_capacity(content.len() / 4),
-        flate2::Compression::new(6),
-    );
-    enc.write_all(content)?;
-    enc.finish()
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> =
+            std::cell::RefCell::new(libdeflater::Compressor::new(libdeflater::CompressionLvl::new(1).expect("1 is a valid level")));
+    }
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        let mut out = vec![0; c.gzip_compress_bound(content.len())];
+        let n = c
+            .gzip_compress(content, &mut out)
+            .map_err(|e| io::Error::other(format!("gzip: {e:?}")))?;
+        out.truncate(n);
+        Ok(out)
+    })
 }
 
 /// Reject absolute paths and `..`: only plain components below the site root.

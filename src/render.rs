@@ -5,7 +5,7 @@
 //! cleaned by ammonia. Everything else reaches templates as plain strings and is escaped by
 //! tera's autoescaping.
 
-use crate::catalog::{event_facet_values, metric_facet_values, Catalog, Facet, Kind};
+use crate::catalog::{event_facet_values, metric_facet_values, Catalog, Facet, FacetValue, Kind};
 use crate::definition::{Event, Metric};
 use include_dir::{include_dir, Dir};
 use serde::Serialize;
@@ -27,6 +27,11 @@ impl Ctx {
             key.to_string(),
             serde_json::to_value(value).expect("context values serialise"),
         );
+    }
+
+    /// Insert a value already built as JSON, without copying it.
+    fn insert_value(&mut self, key: &str, value: Value) {
+        self.0.insert(key.to_string(), value);
     }
 }
 
@@ -58,12 +63,82 @@ pub struct Page {
 /// A page to render: template, context, output path.
 pub struct Job {
     template: &'static str,
-    /// `None` when the cache already holds this page under `key` (nothing to build).
-    ctx: Option<Ctx>,
+    body: Body,
     path: String,
     /// What the page depends on, when cheaper to state than to hash the whole context.
     key: Option<u64>,
+    /// Tables whose rows are spliced into the rendered page (see [`splice_rows`]).
+    tables: Vec<Table>,
 }
+
+/// Where a page's context comes from.
+enum Body {
+    Ready(Ctx),
+    /// Built when rendered, so a build never holds every definition page's context at once.
+    Metric(usize),
+    Event(usize),
+    /// The cache already holds this page under the job's key: nothing to build.
+    Cached,
+}
+
+/// Rows of one kind, spliced into a page where its template put that kind's marker.
+struct Table {
+    kind: RowKind,
+    rows: Vec<usize>,
+}
+
+/// The pre-rendered fragments a page can list: full table rows, or compact list items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    Metric = 0,
+    Event = 1,
+    MetricItem = 2,
+    EventItem = 3,
+}
+
+/// What a template writes where the rows of each [`RowKind`] go (`{{ rows | safe }}`).
+const ROWS_MARKER: [&str; 4] = [
+    "<!--metricdict:metric-rows-->",
+    "<!--metricdict:event-rows-->",
+    "<!--metricdict:metric-items-->",
+    "<!--metricdict:event-items-->",
+];
+
+/// Every fragment of every kind, with its cache key, by definition index.
+struct Rows {
+    html: [Vec<(Arc<str>, u64)>; 4],
+    removed_metrics: Vec<bool>,
+    removed_events: Vec<bool>,
+}
+
+impl Rows {
+    fn len(&self, kind: RowKind) -> usize {
+        self.html[kind as usize].len()
+    }
+
+    fn removed(&self, kind: RowKind, which: &[usize]) -> usize {
+        let flags = match kind {
+            RowKind::Metric | RowKind::MetricItem => &self.removed_metrics,
+            RowKind::Event | RowKind::EventItem => &self.removed_events,
+        };
+        which.iter().filter(|&&i| flags[i]).count()
+    }
+
+    /// A cache key for the rows of some tables.
+    fn key(&self, tables: &[Table]) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for t in tables {
+            (t.kind as usize).hash(&mut h);
+            for &i in &t.rows {
+                self.html[t.kind as usize][i].1.hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+}
+
+/// Where a one-off build sends each page as soon as it is rendered.
+pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), String> + Sync);
 
 /// Pages and table rows rendered by previous builds, keyed by output path (rows: by kind and
 /// position), with a hash of what produced them (template name and context). A rebuild renders
@@ -108,6 +183,10 @@ pub struct Renderer {
     site: SiteInfo,
     /// Asset paths (relative to base) by logical name, e.g. `css` → `static/site.css`.
     assets: BTreeMap<String, String>,
+    /// `base`, `site` and `assets` as JSON, serialised once and copied into every context.
+    shared: Map<String, Value>,
+    /// Header (by section) and footer HTML: the same on thousands of pages, so rendered once.
+    chrome: std::sync::RwLock<HashMap<String, Value>>,
 }
 
 /// Compile the built-in templates, then the user's overrides from `override_dir`.
@@ -151,34 +230,74 @@ pub fn default_template_names() -> Vec<String> {
 impl Renderer {
     /// A renderer over compiled templates (see [`load_templates`]).
     pub fn new(tera: Arc<Tera>, site: SiteInfo, assets: BTreeMap<String, String>) -> Renderer {
-        Renderer { tera, site, assets }
+        let mut shared = Ctx::default();
+        shared.insert("base", &site.base);
+        shared.insert("site", &site);
+        shared.insert("assets", &assets);
+        Renderer {
+            tera,
+            site,
+            assets,
+            shared: shared.0,
+            chrome: Default::default(),
+        }
     }
 
     fn context(&self, nav: &str, title: &str) -> Ctx {
-        let mut ctx = Ctx::default();
-        ctx.insert("base", &self.site.base);
-        ctx.insert("site", &self.site);
+        let mut ctx = Ctx(self.shared.clone());
         ctx.insert("nav", nav);
-        ctx.insert("assets", &self.assets);
         ctx.insert("page_title", title);
+        for (key, template, section) in [
+            ("header_html", "header.html", nav),
+            ("footer_html", "footer.html", ""),
+        ] {
+            ctx.insert_value(key, self.chrome(template, section));
+        }
         ctx
     }
 
-    fn render(&self, job: &Job) -> Result<Arc<[u8]>, String> {
-        let ctx = job
-            .ctx
-            .as_ref()
-            .ok_or_else(|| format!("{}: no context", job.path))?;
-        Ok(Arc::from(self.render_str(job.template, ctx)?.into_bytes()))
+    /// A header or footer for a section, rendered on first use. A template error renders as
+    /// an empty string here and is reported by the first page that needs it (below).
+    fn chrome(&self, template: &str, nav: &str) -> Value {
+        let key = format!("{template}:{nav}");
+        if let Some(v) = self.chrome.read().expect("not poisoned").get(&key) {
+            return v.clone();
+        }
+        let mut ctx = Ctx(self.shared.clone());
+        ctx.insert("nav", nav);
+        let html = match self.render_owned(template, ctx) {
+            Ok(h) => Value::String(h),
+            Err(e) => Value::String(format!("<!-- {} -->", escape_html(&e))),
+        };
+        self.chrome
+            .write()
+            .expect("not poisoned")
+            .insert(key, html.clone());
+        html
     }
 
     fn render_str(&self, template: &str, ctx: &Ctx) -> Result<String, String> {
-        // tera needs an owned context; building it is a shallow copy of the JSON tree.
-        let context =
-            Context::from_value(Value::Object(ctx.0.clone())).map_err(|e| template_error(&e))?;
+        self.render_owned(template, Ctx(ctx.0.clone()))
+    }
+
+    /// Render a context that is not needed afterwards (tera takes it by value: no copy).
+    fn render_owned(&self, template: &str, ctx: Ctx) -> Result<String, String> {
+        let context = Context::from_value(Value::Object(ctx.0)).map_err(|e| template_error(&e))?;
         self.tera
             .render(template, &context)
             .map_err(|e| template_error(&e))
+    }
+
+    /// Render one page: its context (built now for definition pages, so a build never holds
+    /// every page's context at once), the template, then the table rows spliced in.
+    fn render(&self, job: &Job, catalog: &Catalog, rows: &Rows) -> Result<Arc<[u8]>, String> {
+        let html = match &job.body {
+            Body::Ready(ctx) => self.render_str(job.template, ctx)?,
+            Body::Metric(i) => self.render_owned(job.template, self.metric_page(catalog, *i))?,
+            Body::Event(i) => self.render_owned(job.template, self.event_page(catalog, *i))?,
+            Body::Cached => return Err(format!("{}: no context", job.path)),
+        };
+        Ok(splice_rows(html, &job.tables, rows).into())
     }
 
     /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
@@ -186,17 +305,18 @@ impl Renderer {
     /// lists them. Returns each row's HTML and key.
     fn row_fragments(
         &self,
-        kind: &'static str,
+        kind: RowKind,
         n: usize,
         key_of: impl Fn(usize) -> u64 + Sync,
         row_of: impl Fn(usize) -> Value + Sync,
         cache: &mut RenderCache,
     ) -> Result<Vec<(Arc<str>, u64)>, String> {
         use rayon::prelude::*;
-        let template = if kind == "metric" {
-            "metric_row.html"
-        } else {
-            "event_row.html"
+        let (name, template) = match kind {
+            RowKind::Metric => ("metric", "metric_row.html"),
+            RowKind::Event => ("event", "event_row.html"),
+            RowKind::MetricItem => ("metric_item", "metric_item.html"),
+            RowKind::EventItem => ("event_item", "event_item.html"),
         };
         let off = cache.off;
         let cached = &cache.rows;
@@ -204,22 +324,22 @@ impl Renderer {
             .into_par_iter()
             .map(|i| {
                 let key = if off { 0 } else { key_of(i) };
-                if let Some((k, html)) = cached.get(&(kind, i)) {
+                if let Some((k, html)) = cached.get(&(name, i)) {
                     if *k == key && !off {
                         return Ok((html.clone(), key));
                     }
                 }
                 let mut ctx = Ctx::default();
                 ctx.insert("base", &self.site.base);
-                ctx.insert("row", &row_of(i));
-                Ok((Arc::from(self.render_str(template, &ctx)?), key))
+                ctx.insert_value("row", row_of(i));
+                Ok((Arc::from(self.render_owned(template, ctx)?.trim()), key))
             })
             .collect();
         let rows: Vec<(Arc<str>, u64)> = rendered.into_iter().collect::<Result<_, _>>()?;
         if !off {
-            cache.rows.retain(|(k, i), _| *k != kind || *i < n);
+            cache.rows.retain(|(k, i), _| *k != name || *i < n);
             for (i, (html, key)) in rows.iter().enumerate() {
-                cache.rows.insert((kind, i), (*key, html.clone()));
+                cache.rows.insert((name, i), (*key, html.clone()));
             }
         }
         Ok(rows)
@@ -234,51 +354,54 @@ impl Renderer {
     }
 
     /// Every HTML page of the site. Pages whose template and context are unchanged since the
-    /// build that filled `cache` are reused instead of rendered.
+    /// build that filled `cache` are reused instead of rendered. With a `sink` (one-off builds),
+    /// each page is handed to it as soon as it is rendered and not kept: the returned pages
+    /// then carry their paths only.
     pub fn render_all(
         &self,
         catalog: &Catalog,
         cache: &mut RenderCache,
+        sink: Option<Sink>,
     ) -> Result<(Vec<Page>, RenderStats), String> {
         use rayon::prelude::*;
-        let jobs = self.jobs(catalog, cache)?;
+        let rows = self.rows(catalog, cache)?;
+        let jobs = self.jobs(catalog, cache, &rows)?;
         let off = cache.off;
         let cached = &cache.pages;
+        let empty: Arc<[u8]> = Arc::from(Vec::new());
         let results: Vec<Result<(Page, u64, bool), String>> = jobs
             .par_iter()
             .map(|job| {
-                let key = match (off, job.key, &job.ctx) {
+                let key = match (off, job.key, &job.body) {
                     (true, ..) => 0,
                     (false, Some(k), _) => k,
-                    (false, None, Some(ctx)) => ctx_hash(job.template, ctx),
-                    (false, None, None) => 0,
+                    (false, None, Body::Ready(ctx)) => ctx_hash(job.template, ctx),
+                    (false, None, _) => 0,
                 };
                 if let Some((k, content)) = cached.get(&job.path) {
                     if *k == key && !off {
-                        return Ok((
-                            Page {
-                                path: job.path.clone(),
-                                content: content.clone(),
-                            },
-                            key,
-                            false,
-                        ));
+                        let page = Page {
+                            path: job.path.clone(),
+                            content: content.clone(),
+                        };
+                        return Ok((page, key, false));
                     }
                 }
-                let content = self.render(job)?;
-                Ok((
-                    Page {
-                        path: job.path.clone(),
-                        content,
-                    },
-                    key,
-                    true,
-                ))
+                let mut content = self.render(job, catalog, &rows)?;
+                if let Some(sink) = sink {
+                    sink(&job.path, &content)?;
+                    content = empty.clone();
+                }
+                let page = Page {
+                    path: job.path.clone(),
+                    content,
+                };
+                Ok((page, key, true))
             })
             .collect();
         let mut pages = Vec::with_capacity(results.len());
         let mut stats = RenderStats::default();
-        let mut next = HashMap::with_capacity(results.len());
+        let mut next = HashMap::with_capacity(if off { 0 } else { results.len() });
         for r in results {
             let (page, key, rendered) = r?;
             if rendered {
@@ -295,114 +418,105 @@ impl Renderer {
         Ok((pages, stats))
     }
 
-    /// What to render: one job per page. Pages and rows of unchanged definitions are found in
-    /// the cache by a key computed from what they show, without building their context.
-    fn jobs(&self, catalog: &Catalog, cache: &mut RenderCache) -> Result<Vec<Job>, String> {
+    /// Every table row and list item of the site, rendered (or taken from the cache) once.
+    fn rows(&self, catalog: &Catalog, cache: &mut RenderCache) -> Result<Rows, String> {
+        let site_key = self.site_key();
+        let nm = catalog.metrics.len();
+        let metric_key = |i: usize| {
+            let m = &catalog.metrics[i];
+            key_of(&(site_key, m.version, &catalog.metric_slugs[i], i))
+        };
+        let event_key = |i: usize| {
+            let e = &catalog.events[i];
+            key_of(&(site_key, e.version, &catalog.event_slugs[i], nm + i))
+        };
+        let ne = catalog.events.len();
+        let row = |i| metric_row(catalog, i);
+        let erow = |i| event_row(catalog, i);
+        Ok(Rows {
+            html: [
+                self.row_fragments(RowKind::Metric, nm, metric_key, row, cache)?,
+                self.row_fragments(RowKind::Event, ne, event_key, erow, cache)?,
+                self.row_fragments(RowKind::MetricItem, nm, metric_key, row, cache)?,
+                self.row_fragments(RowKind::EventItem, ne, event_key, erow, cache)?,
+            ],
+            removed_metrics: catalog.metrics.iter().map(|m| m.removed).collect(),
+            removed_events: catalog.events.iter().map(|e| e.removed).collect(),
+        })
+    }
+
+    /// What to render: one job per page. Pages of unchanged definitions are found in the cache
+    /// by a key computed from what they show, without building their context.
+    fn jobs(
+        &self,
+        catalog: &Catalog,
+        cache: &RenderCache,
+        rows: &Rows,
+    ) -> Result<Vec<Job>, String> {
         use rayon::prelude::*;
         let site_key = self.site_key();
         let nm = catalog.metrics.len();
-        let metric_rows = self.row_fragments(
-            "metric",
-            nm,
-            |i| {
-                key_of(&(
-                    site_key,
-                    catalog.metrics[i].version,
-                    &catalog.metric_slugs[i],
-                    i,
-                ))
-            },
-            |i| metric_row(catalog, i),
-            cache,
-        )?;
-        let event_rows = self.row_fragments(
-            "event",
-            catalog.events.len(),
-            |i| {
-                key_of(&(
-                    site_key,
-                    catalog.events[i].version,
-                    &catalog.event_slugs[i],
-                    nm + i,
-                ))
-            },
-            |i| event_row(catalog, i),
-            cache,
-        )?;
-        let removed_m: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
-        let removed_e: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
-        // A table's rows: their key (cheap) and, only when the page must be rendered, their HTML.
-        let rows_key = |rows: &[(Arc<str>, u64)], which: &[usize]| -> u64 {
-            key_of(&which.iter().map(|&i| rows[i].1).collect::<Vec<u64>>())
-        };
-        let row_values =
-            |rows: &[(Arc<str>, u64)], removed: &[bool], which: &[usize]| -> Vec<Value> {
-                which
-                    .iter()
-                    .map(|&i| json!({"html": &*rows[i].0, "removed": removed[i]}))
-                    .collect()
-            };
-        let all_m: Vec<usize> = (0..nm).collect();
-        let all_e: Vec<usize> = (0..catalog.events.len()).collect();
         let off = cache.off;
         let hit =
             |path: &str, key: u64| !off && cache.pages.get(path).is_some_and(|(k, _)| *k == key);
+        // Cheap when the cache is off: nothing is compared.
+        let key_if_cached = |f: &dyn Fn() -> u64| if off { 0 } else { f() };
 
         let mut jobs = Vec::new();
         for (kind, template, path, nav, title) in [
             (
-                Kind::Metric,
+                RowKind::Metric,
                 "index.html",
                 "index.html",
                 "metrics",
                 "Metrics",
             ),
             (
-                Kind::Event,
+                RowKind::Event,
                 "events.html",
                 "events/index.html",
                 "events",
                 "Events",
             ),
         ] {
-            let (rows, removed, which) = if kind == Kind::Metric {
-                (&metric_rows, &removed_m, &all_m)
-            } else {
-                (&event_rows, &removed_e, &all_e)
+            let facet_kind = match kind {
+                RowKind::Metric | RowKind::MetricItem => Kind::Metric,
+                RowKind::Event | RowKind::EventItem => Kind::Event,
             };
+            let all: Vec<usize> = (0..rows.len(kind)).collect();
             let mut ctx = self.context(nav, title);
-            ctx.insert("facets", &filter_facets(catalog, kind));
-            ctx.insert("total", &which.len());
-            ctx.insert("removed_count", &removed.iter().filter(|r| **r).count());
-            let key = key_of(&(ctx_hash(template, &ctx), rows_key(rows, which)));
-            if !hit(path, key) {
-                ctx.insert("rows", &row_values(rows, removed, which));
-            }
+            ctx.insert("facets", &filter_facets(catalog, facet_kind));
+            ctx.insert("total", &all.len());
+            ctx.insert("removed_count", &rows.removed(kind, &all));
+            ctx.insert("rows", ROWS_MARKER[kind as usize]);
+            let tables = vec![Table { kind, rows: all }];
+            let key = key_if_cached(&|| key_of(&(ctx_hash(template, &ctx), rows.key(&tables))));
             jobs.push(Job {
                 template,
-                ctx: (!hit(path, key)).then_some(ctx),
+                body: if hit(path, key) {
+                    Body::Cached
+                } else {
+                    Body::Ready(ctx)
+                },
                 path: path.into(),
                 key: Some(key),
+                tables,
             });
         }
 
+        let page_job = |template: &'static str, path: String, key: u64, body: Body| Job {
+            template,
+            body: if hit(&path, key) { Body::Cached } else { body },
+            path,
+            key: Some(key),
+            tables: Vec::new(),
+        };
         let metric_jobs: Vec<Job> = (0..nm)
             .into_par_iter()
             .map(|i| {
                 let path = format!("metrics/{}/index.html", catalog.metric_slugs[i]);
-                let key = self.metric_key(catalog, i, site_key);
-                if hit(&path, key) {
-                    Job {
-                        template: "metric.html",
-                        ctx: None,
-                        path,
-                        key: Some(key),
-                    }
-                } else {
-                    let mut job = self.metric_page(catalog, i);
-                    job.key = Some(key);
-                    job
-                }
+                let key = key_if_cached(&|| self.metric_key(catalog, i, site_key));
+                page_job("metric.html", path, key, Body::Metric(i))
             })
             .collect();
         jobs.extend(metric_jobs);
@@ -410,48 +524,26 @@ impl Renderer {
             .into_par_iter()
             .map(|i| {
                 let path = format!("events/{}/index.html", catalog.event_slugs[i]);
-                let key = self.event_key(catalog, i, site_key);
-                if hit(&path, key) {
-                    Job {
-                        template: "event.html",
-                        ctx: None,
-                        path,
-                        key: Some(key),
-                    }
-                } else {
-                    let mut job = self.event_page(catalog, i);
-                    job.key = Some(key);
-                    job
-                }
+                let key = key_if_cached(&|| self.event_key(catalog, i, site_key));
+                page_job("event.html", path, key, Body::Event(i))
             })
             .collect();
         jobs.extend(event_jobs);
 
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
-            for mut job in self.facet_pages(facet) {
-                if job.template == "facet_page.html" {
-                    if let Some((mut mi, ei)) = facet_members(facet, &job.path) {
-                        if facet.param == "group" {
-                            // A group's performance-indicator metrics come first.
-                            mi.sort_by_key(|&i| {
-                                (catalog.metrics[i].performance_indicators.is_empty(), i)
-                            });
-                        }
-                        let ctx = job.ctx.as_mut().expect("fresh job");
-                        let key = key_of(&(
-                            ctx_hash(job.template, ctx),
-                            rows_key(&metric_rows, &mi),
-                            rows_key(&event_rows, &ei),
-                        ));
-                        if hit(&job.path, key) {
-                            job.ctx = None;
-                        } else {
-                            ctx.insert("rows", &row_values(&metric_rows, &removed_m, &mi));
-                            ctx.insert("event_rows", &row_values(&event_rows, &removed_e, &ei));
-                        }
-                        job.key = Some(key);
-                    }
+            jobs.push(self.facet_index(facet));
+            for fv in facet.values.values() {
+                let mut job = self.facet_page(catalog, facet, fv, rows);
+                let Body::Ready(ctx) = &job.body else {
+                    unreachable!("fresh job")
+                };
+                let key = key_if_cached(&|| {
+                    key_of(&(ctx_hash(job.template, ctx), rows.key(&job.tables)))
+                });
+                if hit(&job.path, key) {
+                    job.body = Body::Cached;
                 }
+                job.key = Some(key);
                 jobs.push(job);
             }
         }
@@ -503,10 +595,9 @@ impl Renderer {
         h.finish()
     }
 
-    /// The page of one metric.
-    fn metric_page(&self, catalog: &Catalog, i: usize) -> Job {
+    /// The context of one metric's page.
+    fn metric_page(&self, catalog: &Catalog, i: usize) -> Ctx {
         let m = &catalog.metrics[i];
-        let slug = &catalog.metric_slugs[i];
         let events: Vec<Value> = catalog.metric_events[i]
             .iter()
             .flat_map(|(me, hits)| {
@@ -516,19 +607,24 @@ impl Renderer {
                     hits.iter()
                         .map(|&ei| {
                             json!({"name": catalog.events[ei].id(), "unique": me.unique,
-                            "url": format!("events/{}/", catalog.event_slugs[ei])})
+                            "url": format!("{}events/{}/", self.site.base, catalog.event_slugs[ei])})
                         })
                         .collect()
                 }
             })
             .collect();
         let mut badges = vec![json!({"label": m.status, "url": Value::Null, "kind": "status"})];
-        badges.push(facet_badge(catalog, "category", &m.data_category));
+        badges.push(facet_badge(
+            catalog,
+            &self.site.base,
+            "category",
+            &m.data_category,
+        ));
         for t in &m.tiers {
-            badges.push(facet_badge(catalog, "tier", t));
+            badges.push(facet_badge(catalog, &self.site.base, "tier", t));
         }
         if let Some(g) = &m.group {
-            badges.push(facet_badge(catalog, "group", g));
+            badges.push(facet_badge(catalog, &self.site.base, "group", g));
         }
         let item = json!({
             "title": m.key_path,
@@ -537,20 +633,19 @@ impl Renderer {
             "description_html": markdown(&m.description),
             "status": m.status,
             "removed": m.removed,
-            "fields": fields(catalog, &m.fields, Kind::Metric),
+            "fields": fields(catalog, &self.site.base, &m.fields, Kind::Metric),
             "events": events,
             "source": self.source(&m.source.rel),
             "badges": badges,
         });
         let mut ctx = self.context("metrics", &m.key_path);
-        ctx.insert("item", &item);
-        job("metric.html", ctx, format!("metrics/{slug}/index.html"))
+        ctx.insert_value("item", item);
+        ctx
     }
 
-    /// The page of one event.
-    fn event_page(&self, catalog: &Catalog, i: usize) -> Job {
+    /// The context of one event's page.
+    fn event_page(&self, catalog: &Catalog, i: usize) -> Ctx {
         let e = &catalog.events[i];
-        let slug = &catalog.event_slugs[i];
         let properties: Vec<Value> = e
             .properties
             .iter()
@@ -564,24 +659,24 @@ impl Renderer {
         let identifiers: Vec<Value> = e
             .identifiers
             .iter()
-            .map(|id| json!({"text": id, "url": facet_url(catalog, "data_class", id)}))
+            .map(|id| json!({"text": id, "url": at_base(&self.site.base, facet_url(catalog, "data_class", id))}))
             .collect();
         let metrics: Vec<Value> = catalog.event_metrics[i]
             .iter()
             .map(|&mi| {
                 json!({"key_path": catalog.metrics[mi].key_path,
-                "url": format!("metrics/{}/", catalog.metric_slugs[mi])})
+                "url": format!("{}metrics/{}/", self.site.base, catalog.metric_slugs[mi])})
             })
             .collect();
         let mut badges = vec![json!({"label": e.status, "url": Value::Null, "kind": "status"})];
         if let Some(c) = &e.classification {
-            badges.push(facet_badge(catalog, "data_class", c));
+            badges.push(facet_badge(catalog, &self.site.base, "data_class", c));
         }
         for t in &e.tiers {
-            badges.push(facet_badge(catalog, "tier", t));
+            badges.push(facet_badge(catalog, &self.site.base, "tier", t));
         }
         if let Some(g) = &e.group {
-            badges.push(facet_badge(catalog, "group", g));
+            badges.push(facet_badge(catalog, &self.site.base, "group", g));
         }
         let title = e.id().replace('/', " / ");
         let item = json!({
@@ -592,7 +687,7 @@ impl Renderer {
             "status": e.status,
             "removed": e.removed,
             "internal": e.internal,
-            "fields": fields(catalog, &e.fields, Kind::Event),
+            "fields": fields(catalog, &self.site.base, &e.fields, Kind::Event),
             "properties": properties,
             "identifiers": identifiers,
             "metrics": metrics,
@@ -600,15 +695,16 @@ impl Renderer {
             "badges": badges,
         });
         let mut ctx = self.context("events", &title);
-        ctx.insert("item", &item);
-        job("event.html", ctx, format!("events/{slug}/index.html"))
+        ctx.insert_value("item", item);
+        ctx
     }
 
     fn source(&self, rel: &str) -> Value {
         json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
     }
 
-    fn facet_pages(&self, facet: &Facet) -> Vec<Job> {
+    /// `/<facet>/`: every value with its counts.
+    fn facet_index(&self, facet: &Facet) -> Job {
         let path = facet.path.expect("browse facets have a path");
         let values: Vec<Value> = facet
             .values
@@ -622,28 +718,101 @@ impl Renderer {
             .collect();
         let header =
             json!({"label": facet.label, "path": path, "param": facet.param, "values": values});
-        let page_header = json!({"label": facet.label, "path": path, "param": facet.param});
-        let mut pages = Vec::new();
         let mut ctx = self.context(path, &plural(facet.label));
         ctx.insert("facet", &header);
-        pages.push(job("facet_index.html", ctx, format!("{path}/index.html")));
-        for (v, fv) in &facet.values {
-            let mut ctx = self.context(path, &format!("{}: {v}", facet.label));
-            // A value's page needs the facet's name, not every other value (and so does not
-            // change when another value's counts do).
-            ctx.insert("facet", &page_header);
-            ctx.insert(
-                "value",
-                &json!({"value": v, "label": v,
-                "metric_count": fv.metrics.len(), "event_count": fv.events.len()}),
-            );
-            pages.push(job(
-                "facet_page.html",
-                ctx,
-                format!("{path}/{}/index.html", fv.slug),
-            ));
+        job("facet_index.html", ctx, format!("{path}/index.html"))
+    }
+
+    /// `/<facet>/<value>/`: the definitions carrying one value. Facets that partition the
+    /// dictionary (data category, group) list full, filterable table rows; tiers and data
+    /// classes, where one definition appears under several values, list compact items and link
+    /// to the filtered tables, so the site does not repeat the whole table once per value.
+    fn facet_page(&self, catalog: &Catalog, facet: &Facet, fv: &FacetValue, rows: &Rows) -> Job {
+        let path = facet.path.expect("browse facets have a path");
+        let value = facet
+            .values
+            .iter()
+            .find(|(_, v)| v.slug == fv.slug)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or_default();
+        let compact = matches!(facet.param, "tier" | "data_class");
+        let mut metrics = fv.metrics.clone();
+        if facet.param == "group" {
+            // A group's performance-indicator metrics come first.
+            metrics.sort_by_key(|&i| (catalog.metrics[i].performance_indicators.is_empty(), i));
         }
-        pages
+        let events = fv.events.clone();
+        let (mk, ek) = if compact {
+            (RowKind::MetricItem, RowKind::EventItem)
+        } else {
+            (RowKind::Metric, RowKind::Event)
+        };
+        // The same selection in the main tables (`/?tier=premium`, `/events/?identifier=user`).
+        let filter = |table: &str, n: usize| -> Value {
+            if n == 0 {
+                return Value::Null;
+            }
+            let param = match facet.param {
+                "data_class"
+                    if catalog
+                        .facet("classification")
+                        .is_some_and(|f| f.values.contains_key(value)) =>
+                {
+                    "category"
+                }
+                "data_class" => "identifier",
+                p => p,
+            };
+            let v: String =
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    .collect();
+            Value::String(format!("{table}?{param}={v}"))
+        };
+        let page_header = json!({"label": facet.label, "path": path, "param": facet.param});
+        // A value's page needs the facet's name, not every other value (and so does not
+        // change when another value's counts do).
+        let mut ctx = self.context(path, &format!("{}: {value}", facet.label));
+        ctx.insert("facet", &page_header);
+        ctx.insert(
+            "value",
+            &json!({"value": value, "label": value,
+                "metric_count": metrics.len(), "event_count": events.len(),
+                "metric_removed": rows.removed(mk, &metrics), "event_removed": rows.removed(ek, &events),
+                "metrics_url": filter("", metrics.len()), "events_url": filter("events/", events.len())}),
+        );
+        ctx.insert("compact", &compact);
+        ctx.insert(
+            "rows",
+            if metrics.is_empty() {
+                ""
+            } else {
+                ROWS_MARKER[mk as usize]
+            },
+        );
+        ctx.insert(
+            "event_rows",
+            if events.is_empty() {
+                ""
+            } else {
+                ROWS_MARKER[ek as usize]
+            },
+        );
+        let mut job = job(
+            "facet_page.html",
+            ctx,
+            format!("{path}/{}/index.html", fv.slug),
+        );
+        job.tables = vec![
+            Table {
+                kind: mk,
+                rows: metrics,
+            },
+            Table {
+                kind: ek,
+                rows: events,
+            },
+        ];
+        job
     }
 
     /// `/privacy/`: what is collected, by data category × tier × status, events by identifier
@@ -772,10 +941,9 @@ impl Renderer {
             ctx.insert("counts", &counts);
             ctx.insert("facets", &facets);
         }
-        let job = job("changes.html", ctx, "changes/index.html".into());
         Ok(Page {
-            content: self.render(&job)?,
-            path: job.path,
+            content: self.render_str("changes.html", &ctx)?.into_bytes().into(),
+            path: "changes/index.html".into(),
         })
     }
 
@@ -837,17 +1005,49 @@ fn plural(label: &str) -> String {
 fn job(template: &'static str, ctx: Ctx, path: String) -> Job {
     Job {
         template,
-        ctx: Some(ctx),
+        body: Body::Ready(ctx),
         path,
         key: None,
+        tables: Vec::new(),
     }
 }
 
-/// The metrics and events listed on a browse page, from its path.
-fn facet_members(facet: &Facet, path: &str) -> Option<(Vec<usize>, Vec<usize>)> {
-    let slug = path.strip_suffix("/index.html")?.rsplit('/').next()?;
-    let fv = facet.values.values().find(|fv| fv.slug == slug)?;
-    Some((fv.metrics.clone(), fv.events.clone()))
+/// Replace each table's marker (the first occurrence; templates place it once) with its rows.
+/// Rows are joined here rather than looped over in the template: one copy of each row's HTML
+/// instead of three, and no per-row template work.
+fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8> {
+    let spliced: Vec<(usize, &Table)> = tables
+        .iter()
+        .filter(|t| !t.rows.is_empty())
+        .filter_map(|t| html.find(ROWS_MARKER[t.kind as usize]).map(|at| (at, t)))
+        .collect();
+    if spliced.is_empty() {
+        return html.into_bytes();
+    }
+    let extra: usize = spliced
+        .iter()
+        .flat_map(|(_, t)| {
+            t.rows
+                .iter()
+                .map(|&i| rows.html[t.kind as usize][i].0.len() + 1)
+        })
+        .sum();
+    let mut out = Vec::with_capacity(html.len() + extra);
+    let mut sorted = spliced;
+    sorted.sort_by_key(|(at, _)| *at);
+    let mut from = 0;
+    for (at, t) in sorted {
+        out.extend_from_slice(&html.as_bytes()[from..at]);
+        for (n, &i) in t.rows.iter().enumerate() {
+            if n > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(rows.html[t.kind as usize][i].0.as_bytes());
+        }
+        from = at + ROWS_MARKER[t.kind as usize].len();
+    }
+    out.extend_from_slice(&html.as_bytes()[from..]);
+    out
 }
 
 /// A cache key from anything hashable.
@@ -910,52 +1110,47 @@ fn milestone_key(m: &str) -> (u32, u32, u32) {
 /// Stacked bar charts of definitions added per milestone, drawn at build time as inline SVG
 /// (no chart library or CDN), each with a title, a description and a data table.
 fn milestone_charts(c: &Catalog) -> Vec<Value> {
-    let label = |m: &Option<String>| m.clone().unwrap_or_else(|| "unknown".into());
+    fn label(m: &Option<String>) -> &str {
+        m.as_deref().unwrap_or("unknown")
+    }
     let mut milestones: Vec<String> = c
         .metrics
         .iter()
         .map(|m| label(&m.milestone))
         .chain(c.events.iter().map(|e| label(&e.milestone)))
+        .collect::<std::collections::BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_string)
         .collect();
     milestones.sort_by_key(|m| milestone_key(m));
-    milestones.dedup();
-    let metric_series = |of: &dyn Fn(&Metric) -> String| -> Vec<(String, Vec<usize>)> {
-        let mut names: Vec<String> = c.metrics.iter().map(|m| of(m)).collect();
-        names.sort();
-        names.dedup();
-        names
-            .into_iter()
-            .map(|n| {
-                let counts = milestones
-                    .iter()
-                    .map(|ms| {
-                        c.metrics
-                            .iter()
-                            .filter(|m| label(&m.milestone) == *ms && of(m) == n)
-                            .count()
-                    })
-                    .collect();
-                (n, counts)
-            })
-            .collect()
-    };
-    let events: Vec<(String, Vec<usize>)> = ["internal", "legacy"]
+    let column: HashMap<&str, usize> = milestones
         .iter()
-        .map(|k| {
-            let counts = milestones
-                .iter()
-                .map(|ms| {
-                    c.events
-                        .iter()
-                        .filter(|e| {
-                            label(&e.milestone) == *ms && (e.internal == (*k == "internal"))
-                        })
-                        .count()
-                })
-                .collect();
-            (k.to_string(), counts)
-        })
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
         .collect();
+    // One pass over the definitions per chart: counts by series name and milestone.
+    let count = |items: &mut dyn Iterator<Item = (String, &str)>| -> Vec<(String, Vec<usize>)> {
+        let mut series: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (name, milestone) in items {
+            series
+                .entry(name)
+                .or_insert_with(|| vec![0; milestones.len()])[column[milestone]] += 1;
+        }
+        series.into_iter().collect()
+    };
+    let metric_series = |of: &dyn Fn(&Metric) -> String| {
+        count(&mut c.metrics.iter().map(|m| (of(m), label(&m.milestone))))
+    };
+    let mut events = count(&mut c.events.iter().map(|e| {
+        let kind = if e.internal { "internal" } else { "legacy" };
+        (kind.to_string(), label(&e.milestone))
+    }));
+    for kind in ["internal", "legacy"] {
+        if !events.iter().any(|(k, _)| k == kind) {
+            events.push((kind.to_string(), vec![0; milestones.len()]));
+        }
+    }
+    events.sort();
     [
         ("metrics-by-category", "Metrics added per milestone, by data category", metric_series(&|m: &Metric| m.data_category.clone())),
         ("metrics-by-source", "Metrics added per milestone, by data source", metric_series(&|m: &Metric| m.data_source.clone().unwrap_or_else(|| "unknown".into()))),
@@ -1012,19 +1207,41 @@ fn bar_chart_svg(id: &str, title: &str, xs: &[String], series: &[(String, Vec<us
 }
 
 /// Render untrusted markdown to safe HTML.
+///
+/// pulldown-cmark escapes all text it emits; what it passes through unchecked is raw HTML and
+/// link or image URLs. Markdown with none of those (most descriptions) is therefore safe as
+/// rendered, and only the rest goes through ammonia, whose HTML parse is the costly part.
 pub fn markdown(src: &str) -> String {
-    use pulldown_cmark::{html, Options, Parser};
+    use pulldown_cmark::{html, Event as Md, Options, Parser, Tag};
     if src.trim().is_empty() {
         return String::new();
     }
-    let parser = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let events: Vec<Md> = Parser::new_ext(src, options).collect();
+    let needs_cleaning = events.iter().any(|e| {
+        matches!(
+            e,
+            Md::Html(_)
+                | Md::InlineHtml(_)
+                | Md::Start(Tag::Link { .. })
+                | Md::Start(Tag::Image { .. })
+                | Md::Start(Tag::HtmlBlock)
+        )
+    });
     let mut out = String::with_capacity(src.len() * 2);
-    html::push_html(&mut out, parser);
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .clean(&out)
-        .to_string()
+    html::push_html(&mut out, events.into_iter());
+    if !needs_cleaning {
+        return out;
+    }
+    // The sanitiser's rule set is built once: building it allocates every allow-list.
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    let cleaner = CLEANER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.link_rel(Some("noopener noreferrer nofollow"))
+            .url_schemes(["http", "https", "mailto"].into_iter().collect());
+        b
+    });
+    cleaner.clean(&out).to_string()
 }
 
 /// Plain text of markdown, for table cells and search.
@@ -1070,8 +1287,20 @@ fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
         .map_or(Value::Null, Value::String)
 }
 
-fn facet_badge(catalog: &Catalog, param: &str, value: &str) -> Value {
-    json!({"label": value, "url": facet_url(catalog, param, value), "kind": param})
+/// A badge on a definition's page, linking to its browse page (URL includes `base`).
+fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Value {
+    json!({"label": value, "url": at_base(base, facet_url(catalog, param, value)), "kind": param})
+}
+
+/// A site-relative URL made absolute under `base`; absolute URLs and nulls pass through.
+/// Definition pages get resolved URLs so their templates need no `href` macro per link.
+fn at_base(base: &str, url: Value) -> Value {
+    match url {
+        Value::String(u) if !(u.starts_with('/') || u.contains("://") || u.starts_with('#')) => {
+            Value::String(format!("{base}{u}"))
+        }
+        other => other,
+    }
 }
 
 /// The filter controls of a table: facets that filter it, with the URL parameter name the
@@ -1177,7 +1406,7 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
 
 /// Every field of a definition for its page, in file order, with links where a value has a
 /// page of its own (group, data category, tier) or is a URL.
-fn fields(catalog: &Catalog, raw: &Map<String, Value>, kind: Kind) -> Vec<Value> {
+fn fields(catalog: &Catalog, base: &str, raw: &Map<String, Value>, kind: Kind) -> Vec<Value> {
     raw.iter()
         .filter(|(k, _)| k.as_str() != "description")
         .map(|(name, v)| {
@@ -1197,7 +1426,7 @@ fn fields(catalog: &Catalog, raw: &Map<String, Value>, kind: Kind) -> Vec<Value>
                         "group" => crate::definition::normalize_group(&s),
                         _ => s.to_lowercase(),
                     };
-                    facet_url(catalog, p, &key)
+                    at_base(base, facet_url(catalog, p, &key))
                 } else {
                     Value::Null
                 };
@@ -1252,6 +1481,26 @@ fn template_error(e: &tera::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Markdown that skips the sanitiser must come out exactly as the sanitiser would leave it.
+    #[test]
+    fn markdown_without_html_or_links_is_already_clean() {
+        for src in [
+            "Count of **merge requests** with `approvals` > 0 & < 10",
+            "Line one\nline two\n\n- a\n- b\n\n1. x\n2. y",
+            "| a | b |\n|---|---|\n| <1 | \"q\" |",
+            "~~old~~ *new* 'quoted' \"double\"\n\n```\n<script>alert(1)</script>\n```",
+            "# Heading\n\n> quote with &amp; and &lt;b&gt;",
+        ] {
+            let html = super::markdown(src);
+            let cleaned = ammonia::Builder::default().clean(&html).to_string();
+            assert_eq!(html, cleaned, "{src}");
+        }
+        // Raw HTML and links do go through the sanitiser.
+        assert!(!super::markdown("<script>alert(1)</script> hi").contains("<script"));
+        assert!(!super::markdown("[x](javascript:alert(1))").contains("javascript:"));
+        assert!(super::markdown("[x](https://gitlab.com)").contains("noopener"));
+    }
+
     #[test]
     fn jq_paths_quote_what_jq_cannot_read_bare() {
         assert_eq!(

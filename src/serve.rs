@@ -385,7 +385,7 @@ impl LiveSite {
                     .collect(),
             )
         } else {
-            match crate::site::render_site(&loaded, &self.opts, &mut self.cache) {
+            match crate::site::render_site(&loaded, &self.opts, &mut self.cache, None) {
                 Ok(r) => {
                     if std::env::var_os("METRICDICT_TIMINGS").is_some() {
                         let stages: Vec<String> = r

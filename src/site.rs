@@ -7,7 +7,7 @@ use crate::discover::{self, SourceFile};
 use crate::export;
 use crate::output::{self, Staging};
 use crate::parse::{self, Document};
-use crate::render::{Page, RenderCache, RenderStats, Renderer, SiteInfo};
+use crate::render::{Page, RenderCache, RenderStats, Renderer, Sink, SiteInfo};
 use crate::schema;
 use crate::search;
 use crate::validate;
@@ -15,6 +15,7 @@ use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -438,6 +439,7 @@ pub fn render_site(
     loaded: &Loaded,
     opts: &Options,
     cache: &mut SiteCache,
+    sink: Option<Sink>,
 ) -> Result<Rendered, String> {
     let mut timings = Timings::default();
     let mut t = std::time::Instant::now();
@@ -518,7 +520,7 @@ pub fn render_site(
 
     let renderer = Renderer::new(tera, site.clone(), assets);
     timings.lap("templates", &mut t);
-    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render)?;
+    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render, sink)?;
     let mut cache_index = None;
     timings.lap("render pages", &mut t);
     let pages = files.len();
@@ -581,29 +583,49 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
     }
     let mut timings = Timings::default();
     timings.lap("load and check", &mut t);
-    progress(&format!(
-        "rendering {} metrics and {} events",
-        loaded.catalog.metrics.len(),
-        loaded.catalog.events.len()
-    ));
-    let rendered = render_site(&loaded, opts, &mut SiteCache::off()).map_err(BuildError::Failed)?;
-    timings.0.extend(rendered.timings.0.iter().cloned());
-    t = std::time::Instant::now();
-    progress(&format!("writing {} files", rendered.files.len()));
     let staging = Staging::create(&out).map_err(|e| {
         BuildError::Failed(format!(
             "cannot create staging folder next to {}: {e}",
             out.display()
         ))
     })?;
-    let written = staging
+    progress(&format!(
+        "rendering and writing {} metrics and {} events",
+        loaded.catalog.metrics.len(),
+        loaded.catalog.events.len()
+    ));
+    // Pages go to disk as they are rendered: the site is never held in memory whole, and
+    // writing overlaps rendering.
+    let linked = AtomicUsize::new(0);
+    let sunk = AtomicUsize::new(0);
+    let sink = |path: &str, content: &[u8]| -> Result<(), String> {
+        let was_linked = staging
+            .write(path, content)
+            .map_err(|e| format!("writing {path}: {e}"))?;
+        sunk.fetch_add(1, Ordering::Relaxed);
+        if was_linked {
+            linked.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    };
+    let rendered = render_site(&loaded, opts, &mut SiteCache::off(), Some(&sink))
+        .map_err(BuildError::Failed)?;
+    timings.0.extend(rendered.timings.0.iter().cloned());
+    t = std::time::Instant::now();
+    progress(&format!(
+        "writing {} more files",
+        rendered.files.len() - rendered.pages
+    ));
+    let mut written = staging
         .write_all(
-            rendered
-                .files
+            rendered.files[rendered.pages..]
                 .iter()
                 .map(|f| (f.path.as_str(), &*f.content)),
         )
         .map_err(|e| BuildError::Failed(format!("writing the site: {e}")))?;
+    let (sunk, linked) = (sunk.into_inner(), linked.into_inner());
+    written.written += sunk - linked;
+    written.unchanged += linked;
     timings.lap("write files", &mut t);
     search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
         .map_err(|e| BuildError::Failed(format!("search index: {e}")))?;

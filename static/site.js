@@ -383,10 +383,11 @@
     document.addEventListener('click', function (e) {
       var b = e.target.closest && e.target.closest('button[data-copy]');
       if (!b || !navigator.clipboard) return;
+      var label = b.getAttribute('data-label') || b.getAttribute('aria-label') || 'Copy';
       navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
         b.classList.add('copied');
         b.setAttribute('aria-label', 'Copied');
-        setTimeout(function () { b.classList.remove('copied'); b.setAttribute('aria-label', b.getAttribute('data-label') || 'Copy'); }, 1500);
+        setTimeout(function () { b.classList.remove('copied'); b.setAttribute('aria-label', label); }, 1500);
       });
     });
   }

@@ -765,3 +765,47 @@ fn charts_are_inline_svg_with_a_title_and_a_data_table_that_adds_up() {
         "no chart CDN"
     );
 }
+
+#[test]
+fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtered_table() {
+    let (_t, out) = built();
+    let metrics: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let events: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let page = html(out.join("tiers/premium/index.html"));
+    // Every metric and event in premium, each linking to its page, and nothing else.
+    let listed: std::collections::BTreeSet<String> = select(&page, "ul.item-list li a.kp")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    let mut expected = std::collections::BTreeSet::new();
+    for (list, key) in [(&metrics, "metrics"), (&events, "events")] {
+        for d in list[key].as_array().unwrap() {
+            if d["tiers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "premium")
+            {
+                expected.insert(d["url"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(!expected.is_empty());
+    assert_eq!(listed, expected);
+    // No full table repeated on the tier page; the same rows are one link away.
+    assert!(select(&page, "table.dict").is_empty());
+    let links: Vec<&str> = select(&page, "a.btn")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert!(links.contains(&"/?tier=premium"), "{links:?}");
+    assert!(links.contains(&"/events/?tier=premium"), "{links:?}");
+    // Data classes link to the events table by identifier, or by classification for duo.
+    let user = read(out.join("data-classes/user/index.html"));
+    assert!(user.contains("href=\"/events/?identifier=user\""));
+    let duo = read(out.join("data-classes/duo/index.html"));
+    assert!(duo.contains("href=\"/events/?category=duo\""));
+    // Partitioning facets (groups, data categories) keep their filterable tables.
+    let group = html(out.join("groups/code_review/index.html"));
+    assert!(!select(&group, "table.dict-metrics tr[data-key]").is_empty());
+}
