@@ -65,41 +65,47 @@ impl Catalog {
 }
 
 /// Values of a metric for a metrics-table facet.
-pub fn metric_facet_values(m: &Metric, param: &str) -> Vec<String> {
+pub fn metric_facet_values<'a>(m: &'a Metric, param: &str) -> Vec<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow::Borrowed;
+    let all = |v: &'a [String]| v.iter().map(|s| Borrowed(s.as_str())).collect();
+    let one = |v: &'a Option<String>| v.iter().map(|s| Borrowed(s.as_str())).collect();
     match param {
-        "category" => vec![m.data_category.clone()],
-        "tier" => m.tiers.clone(),
-        "status" => vec![m.status.clone()],
-        "group" => m.group.iter().cloned().collect(),
-        "data_source" => m.data_source.iter().cloned().collect(),
-        "time_frame" => m.time_frames.clone(),
-        "milestone" => m.milestone.iter().cloned().collect(),
-        "pi" => m.performance_indicators.clone(),
+        "category" => vec![Borrowed(m.data_category.as_str())],
+        "tier" => all(&m.tiers),
+        "status" => vec![Borrowed(m.status.as_str())],
+        "group" => one(&m.group),
+        "data_source" => one(&m.data_source),
+        "time_frame" => all(&m.time_frames),
+        "milestone" => one(&m.milestone),
+        "pi" => all(&m.performance_indicators),
         _ => Vec::new(),
     }
 }
 
 /// Values of an event for an events-table facet.
-pub fn event_facet_values(e: &Event, param: &str) -> Vec<String> {
+pub fn event_facet_values<'a>(e: &'a Event, param: &str) -> Vec<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow::{Borrowed, Owned};
+    let all = |v: &'a [String]| v.iter().map(|s| Borrowed(s.as_str())).collect();
+    let one = |v: &'a Option<String>| v.iter().map(|s| Borrowed(s.as_str())).collect();
     match param {
         "category" => {
             let c = e.display_category();
             if c.is_empty() {
                 Vec::new()
             } else {
-                vec![c]
+                vec![Owned(c)]
             }
         }
-        "serviceName" => vec![e.service_name.clone()],
-        "identifier" => e.identifiers.clone(),
-        "classification" => e.classification.iter().cloned().collect(),
-        "tier" => e.tiers.clone(),
-        "group" => e.group.iter().cloned().collect(),
-        "status" => vec![e.status.clone()],
-        "milestone" => e.milestone.iter().cloned().collect(),
+        "serviceName" => vec![Borrowed(e.service_name.as_str())],
+        "identifier" => all(&e.identifiers),
+        "classification" => one(&e.classification),
+        "tier" => all(&e.tiers),
+        "group" => one(&e.group),
+        "status" => vec![Borrowed(e.status.as_str())],
+        "milestone" => one(&e.milestone),
         "data_class" => {
-            let mut v = e.identifiers.clone();
-            v.extend(e.classification.iter().cloned());
+            let mut v: Vec<_> = all(&e.identifiers);
+            v.extend(e.classification.iter().map(|s| Borrowed(s.as_str())));
             v
         }
         _ => Vec::new(),
@@ -193,10 +199,13 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
 
     let mut facets = empty_facets();
     for facet in &mut facets {
+        // Grouped in a hash map (one lookup per value, no allocation for values seen before),
+        // then sorted once into the facet's ordered map.
+        let mut values: HashMap<std::borrow::Cow<str>, FacetValue> = HashMap::new();
         if facet.kinds.contains(&Kind::Metric) {
             for (i, m) in metrics.iter().enumerate() {
                 for v in metric_facet_values(m, facet.param) {
-                    facet.values.entry(v).or_default().metrics.push(i);
+                    values.entry(v).or_default().metrics.push(i);
                 }
             }
         }
@@ -208,10 +217,14 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
             };
             for (i, e) in events.iter().enumerate() {
                 for v in event_facet_values(e, param) {
-                    facet.values.entry(v).or_default().events.push(i);
+                    values.entry(v).or_default().events.push(i);
                 }
             }
         }
+        facet.values = values
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect();
         let keys: Vec<String> = facet.values.keys().cloned().collect();
         for (k, slug) in keys.iter().zip(unique_slugs(keys.clone())) {
             facet.values.get_mut(k).expect("key exists").slug = slug;
@@ -244,10 +257,10 @@ pub fn unique_slugs(ids: Vec<String>) -> Vec<String> {
     let mut slugs: Vec<(String, bool)> = ids.iter().map(|id| base_slug(id)).collect();
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (s, _) in &slugs {
-        *counts.entry(s.to_lowercase()).or_default() += 1;
+        *counts.entry(s.to_ascii_lowercase()).or_default() += 1;
     }
     for (i, (s, changed)) in slugs.iter_mut().enumerate() {
-        if *changed || counts[&s.to_lowercase()] > 1 {
+        if *changed || counts[&s.to_ascii_lowercase()] > 1 {
             s.push('-');
             s.push_str(&short_hash(&ids[i]));
         }
@@ -257,7 +270,7 @@ pub fn unique_slugs(ids: Vec<String>) -> Vec<String> {
     slugs
         .into_iter()
         .map(|(s, _)| {
-            let n = seen.entry(s.to_lowercase()).or_default();
+            let n = seen.entry(s.to_ascii_lowercase()).or_default();
             *n += 1;
             if *n == 1 {
                 s

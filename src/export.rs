@@ -6,6 +6,7 @@
 use crate::catalog::Catalog;
 use crate::definition::{Event, Metric};
 use crate::render::SiteInfo;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// Normalised metric record as exported (and read back by `--baseline`).
@@ -69,20 +70,54 @@ fn stamp(site: &SiteInfo) -> Value {
 
 /// `metrics.json`: `{ "generated": {build_time, commit}, "count", "metrics": [...] }`.
 pub fn metrics_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
-    let rows: Vec<Value> = (0..c.metrics.len())
-        .map(|i| metric_json(c, i, site))
-        .collect();
-    let doc = json!({"generated": stamp(site), "count": rows.len(), "metrics": rows});
-    serde_json::to_vec_pretty(&doc).expect("json serialises")
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        generated: Value,
+        count: usize,
+        metrics: Records<'a>,
+    }
+    let n = c.metrics.len();
+    let records = Records(n, &|i| metric_json(c, i, site));
+    to_json(&Doc {
+        generated: stamp(site),
+        count: n,
+        metrics: records,
+    })
 }
 
 /// `events.json`, same shape as `metrics.json`.
 pub fn events_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
-    let rows: Vec<Value> = (0..c.events.len())
-        .map(|i| event_json(c, i, site))
-        .collect();
-    let doc = json!({"generated": stamp(site), "count": rows.len(), "events": rows});
-    serde_json::to_vec_pretty(&doc).expect("json serialises")
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        generated: Value,
+        count: usize,
+        events: Records<'a>,
+    }
+    let n = c.events.len();
+    let records = Records(n, &|i| event_json(c, i, site));
+    to_json(&Doc {
+        generated: stamp(site),
+        count: n,
+        events: records,
+    })
+}
+
+/// A list serialised one record at a time: the whole list never exists as JSON values at once.
+struct Records<'a>(usize, &'a (dyn Fn(usize) -> Value + Sync));
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0))?;
+        for i in 0..self.0 {
+            seq.serialize_element(&(self.1)(i))?;
+        }
+        seq.end()
+    }
+}
+
+fn to_json(doc: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec_pretty(doc).expect("json serialises")
 }
 
 fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {

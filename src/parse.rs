@@ -57,7 +57,8 @@ impl Spans {
         }
     }
 
-    /// The source text of a plain scalar at `pointer`.
+    /// The source text of a plain scalar at `pointer`, for the fields read verbatim
+    /// (`milestone`, `milestone_removed`).
     pub fn raw(&self, pointer: &str) -> Option<&str> {
         self.raw.get(pointer).map(String::as_str)
     }
@@ -68,6 +69,8 @@ impl Spans {
 pub struct Document {
     pub file: SourceFile,
     pub source: String,
+    /// The fields as parsed. The loader empties this once the file is checked (its
+    /// definition keeps a copy), so a large dictionary is not held twice.
     pub fields: Map<String, Value>,
     pub spans: Spans,
 }
@@ -356,7 +359,12 @@ fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
                     continue;
                 }
                 if let Some(path) = child_path(&mut stack, &mut spans, pos) {
-                    if style == TScalarStyle::Plain {
+                    // Only the fields read verbatim need their source text.
+                    if style == TScalarStyle::Plain
+                        && VERBATIM_FIELDS
+                            .iter()
+                            .any(|f| path.strip_prefix('/') == Some(f))
+                    {
                         spans.raw.insert(path, value);
                     }
                 }

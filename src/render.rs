@@ -126,7 +126,7 @@ impl Rows {
 
     /// A cache key for the rows of some tables.
     fn key(&self, tables: &[Table]) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = rustc_hash::FxHasher::default();
         for t in tables {
             (t.kind as usize).hash(&mut h);
             for &i in &t.rows {
@@ -145,8 +145,8 @@ pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), String> + Sync);
 /// only what changed. A one-off build uses [`RenderCache::off`] and skips the hashing.
 #[derive(Default)]
 pub struct RenderCache {
-    pages: HashMap<String, (u64, Arc<[u8]>)>,
-    rows: HashMap<(&'static str, usize), (u64, Arc<str>)>,
+    pages: rustc_hash::FxHashMap<String, (u64, Arc<[u8]>)>,
+    rows: rustc_hash::FxHashMap<(&'static str, usize), (u64, Arc<str>)>,
     off: bool,
 }
 
@@ -401,7 +401,8 @@ impl Renderer {
             .collect();
         let mut pages = Vec::with_capacity(results.len());
         let mut stats = RenderStats::default();
-        let mut next = HashMap::with_capacity(if off { 0 } else { results.len() });
+        let mut next = rustc_hash::FxHashMap::default();
+        next.reserve(if off { 0 } else { results.len() });
         for r in results {
             let (page, key, rendered) = r?;
             if rendered {
@@ -558,7 +559,7 @@ impl Renderer {
     /// of the browse pages it links.
     fn metric_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
         let m = &c.metrics[i];
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = rustc_hash::FxHasher::default();
         (site_key, m.version, &c.metric_slugs[i]).hash(&mut h);
         for (me, hits) in &c.metric_events[i] {
             me.name.hash(&mut h);
@@ -582,7 +583,7 @@ impl Renderer {
     /// What an event's page shows besides its own file.
     fn event_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
         let e = &c.events[i];
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = rustc_hash::FxHasher::default();
         (site_key, e.version, &c.event_slugs[i]).hash(&mut h);
         for &mi in &c.event_metrics[i] {
             (&c.metrics[mi].key_path, &c.metric_slugs[mi]).hash(&mut h);
@@ -1050,9 +1051,10 @@ fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8> {
     out
 }
 
-/// A cache key from anything hashable.
+/// A cache key from anything hashable (FxHash: keys are compared, never exposed, and hashing
+/// thousands of them on every dev-server rebuild must be cheap).
 fn key_of(v: &impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     v.hash(&mut h);
     h.finish()
 }
@@ -1060,7 +1062,7 @@ fn key_of(v: &impl Hash) -> u64 {
 /// Hash of everything a page depends on besides the templates themselves, computed by
 /// streaming the context's JSON into the hasher (no copy).
 fn ctx_hash(template: &str, ctx: &Ctx) -> u64 {
-    struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+    struct HashWriter<'a>(&'a mut rustc_hash::FxHasher);
     impl std::io::Write for HashWriter<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.write(buf);
@@ -1070,7 +1072,7 @@ fn ctx_hash(template: &str, ctx: &Ctx) -> u64 {
             Ok(())
         }
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     template.hash(&mut h);
     serde_json::to_writer(HashWriter(&mut h), &ctx.0).expect("hashing cannot fail");
     h.finish()

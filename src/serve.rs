@@ -326,7 +326,7 @@ impl LiveSite {
         let cache = crate::site::SiteCache::lazy();
         LiveSite {
             opts,
-            loader: Default::default(),
+            loader: crate::site::Loader::errors_only(),
             cache,
             shared: Arc::new(Default::default()),
         }

@@ -2,7 +2,7 @@
 
 use crate::catalog::{self, Catalog};
 use crate::definition::Definition;
-use crate::diagnostics::{Diagnostic, Diagnostics, Position};
+use crate::diagnostics::{Diagnostic, Diagnostics, Position, Severity};
 use crate::discover::{self, SourceFile};
 use crate::export;
 use crate::output::{self, Staging};
@@ -13,7 +13,7 @@ use crate::search;
 use crate::validate;
 use include_dir::{include_dir, Dir};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -58,13 +58,25 @@ struct Checked {
 /// keeps one across rebuilds; a plain build uses a fresh one).
 #[derive(Default)]
 pub struct Loader {
-    files: HashMap<PathBuf, Checked>,
+    files: rustc_hash::FxHashMap<PathBuf, Checked>,
     /// The last folder listing, updated from change notifications instead of re-walking.
     listing: Option<discover::Discovered>,
     schemas: Option<Result<Arc<schema::Schemas>, String>>,
+    /// Keep only errors in [`Loaded::diagnostics`]: the dev server shows errors and nothing
+    /// else, and copying and sorting thousands of warnings on every keystroke is its largest
+    /// cost after the catalog.
+    errors_only: bool,
 }
 
 impl Loader {
+    /// A loader whose results carry errors only (see `errors_only`).
+    pub fn errors_only() -> Loader {
+        Loader {
+            errors_only: true,
+            ..Default::default()
+        }
+    }
+
     /// Forget one file (it changed on disk).
     pub fn invalidate(&mut self, path: &Path) {
         self.files.remove(path);
@@ -159,12 +171,15 @@ impl Loader {
             .par_iter()
             .map(|f| {
                 let st = stamp(&f.path);
-                let result = parse::parse_file(f).map(|doc| {
+                let result = parse::parse_file(f).map(|mut doc| {
                     let mut d = Diagnostics::default();
                     let def = validate::check_document(&doc, &mut d);
                     if let (Some(s), Some(def)) = (&schemas, &def) {
                         s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
                     }
+                    // Checked: the definition has its own copy of the fields; what stays is
+                    // what later diagnostics need (path, source, positions).
+                    doc.fields = serde_json::Map::new();
                     (Arc::new(doc), d, def)
                 });
                 (f.path.clone(), Checked { stamp: st, result })
@@ -172,7 +187,7 @@ impl Loader {
             .collect();
         let parsed = fresh.len();
         self.files.extend(fresh);
-        let present: std::collections::HashSet<&Path> =
+        let present: rustc_hash::FxHashSet<&Path> =
             found.files.iter().map(|f| f.path.as_path()).collect();
         self.files.retain(|p, _| present.contains(p.as_path()));
 
@@ -182,7 +197,15 @@ impl Loader {
             match &self.files[&f.path].result {
                 Ok((doc, d, def)) => {
                     documents.push(doc.clone());
-                    diagnostics.extend(d.clone());
+                    if self.errors_only {
+                        if d.has_errors() {
+                            for e in d.iter().filter(|d| d.severity == Severity::Error) {
+                                diagnostics.push(e.clone());
+                            }
+                        }
+                    } else {
+                        diagnostics.extend(d.clone());
+                    }
                     if let Some(def) = def {
                         pairs.push((doc.clone(), def.clone()));
                     }
@@ -197,6 +220,9 @@ impl Loader {
         diagnostics.extend(register_diags);
         if !register.identifiers.is_empty() {
             validate::check_register(&refs, &register, &mut diagnostics);
+        }
+        if self.errors_only {
+            diagnostics.0.retain(|d| d.severity == Severity::Error);
         }
         diagnostics.sort();
         let mut catalog = catalog::build(pairs.into_iter().map(|(_, d)| d).collect());
@@ -377,22 +403,46 @@ impl SiteCache {
 
 /// The downloads (JSON, CSV) and the sitemap for the given page paths.
 pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
+    let all = std::sync::Mutex::new(Vec::new());
+    let _ = downloads_each(c, site, origin, paths, &|page| {
+        all.lock().expect("not poisoned").push(page);
+        Ok(())
+    });
+    let mut all = all.into_inner().expect("not poisoned");
+    all.sort_by(|a, b| a.path.cmp(&b.path));
+    all
+}
+
+/// Make the downloads and the sitemap in parallel, handing each to `each` when it is done.
+fn downloads_each(
+    c: &Catalog,
+    site: &SiteInfo,
+    origin: &str,
+    paths: &[String],
+    each: &(dyn Fn(Page) -> Result<(), String> + Sync),
+) -> Result<(), String> {
+    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
     let html: Vec<&str> = paths
         .iter()
         .map(String::as_str)
         .filter(|p| p.ends_with(".html") && *p != "404.html")
         .collect();
-    let page = |path: &str, content: Vec<u8>| Page {
-        path: path.into(),
-        content: content.into(),
-    };
-    vec![
-        page("sitemap.xml", export::sitemap(origin, &site.base, &html)),
-        page("metrics.json", export::metrics_json(c, site)),
-        page("metrics.csv", export::metrics_csv(c, site)),
-        page("events.json", export::events_json(c, site)),
-        page("events.csv", export::events_csv(c, site)),
-    ]
+    let makers: Vec<(&str, Make)> = vec![
+        ("metrics.json", Box::new(|| export::metrics_json(c, site))),
+        ("events.json", Box::new(|| export::events_json(c, site))),
+        ("metrics.csv", Box::new(|| export::metrics_csv(c, site))),
+        ("events.csv", Box::new(|| export::events_csv(c, site))),
+        (
+            "sitemap.xml",
+            Box::new(|| export::sitemap(origin, &site.base, &html)),
+        ),
+    ];
+    makers.par_iter().try_for_each(|(path, make)| {
+        each(Page {
+            path: path.to_string(),
+            content: make().into(),
+        })
+    })
 }
 
 /// The search index and its static shards, reused from `cache` while the searchable text is
@@ -541,6 +591,14 @@ pub fn render_site(
     if cache.lazy {
         // The dev server produces downloads and search on request (see `serve`).
         cache.site = Some((site, origin));
+    } else if let Some(sink) = sink {
+        // One-off build: each download is written as soon as it is made (they are the largest
+        // files); the search index is built by the caller, in the output folder.
+        let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
+        downloads_each(&loaded.catalog, &site, &origin, &paths, &|page| {
+            sink(&page.path, &page.content)
+        })?;
+        timings.lap("downloads", &mut t);
     } else {
         let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
         files.extend(downloads(&loaded.catalog, &site, &origin, &paths));
@@ -577,10 +635,12 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
     let mut t = std::time::Instant::now();
     progress("reading and checking definitions");
-    let loaded = load(&opts.definitions);
+    let mut loaded = load(&opts.definitions);
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
+    // The parsed files (sources, positions) are only needed for diagnostics, which are made.
+    loaded.documents = Vec::new();
     let mut timings = Timings::default();
     timings.lap("load and check", &mut t);
     let staging = Staging::create(&out).map_err(|e| {
@@ -608,12 +668,30 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         }
         Ok(())
     };
-    let rendered = render_site(&loaded, opts, &mut SiteCache::off(), Some(&sink))
-        .map_err(BuildError::Failed)?;
+    // The search index is built beside the rendering: tantivy indexes on one thread, which
+    // would otherwise leave a core idle at the end of the build. One index, written where
+    // `metricdict search` reads it; the static shards come from it.
+    let search = || -> Result<search::ShardFiles, String> {
+        let index = search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
+            .map_err(|e| format!("search index: {e}"))?;
+        let (_, shards) = search::export_shards(&index, loaded.catalog.metrics.len())
+            .map_err(|e| format!("search shards: {e}"))?;
+        Ok(shards)
+    };
+    let (rendered, shards) = rayon::join(
+        || render_site(&loaded, opts, &mut SiteCache::off(), Some(&sink)),
+        || {
+            let t = std::time::Instant::now();
+            search().map(|s| (s, t.elapsed()))
+        },
+    );
+    let rendered = rendered.map_err(BuildError::Failed)?;
+    let (shards, search_time) = shards.map_err(BuildError::Failed)?;
     timings.0.extend(rendered.timings.0.iter().cloned());
+    timings.0.push(("search alongside render", search_time));
     t = std::time::Instant::now();
     progress(&format!(
-        "writing {} more files",
+        "writing {} assets",
         rendered.files.len() - rendered.pages
     ));
     let mut written = staging
@@ -627,16 +705,20 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
     written.written += sunk - linked;
     written.unchanged += linked;
     timings.lap("write files", &mut t);
-    search::write_index(&loaded.catalog, &staging.path().join(search::INDEX_DIR))
-        .map_err(|e| BuildError::Failed(format!("search index: {e}")))?;
-    timings.lap("write search index", &mut t);
+    let shard_stats = staging
+        .write_all(shards.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+        .map_err(|e| BuildError::Failed(format!("writing the search shards: {e}")))?;
+    written.written += shard_stats.written;
+    written.unchanged += shard_stats.unchanged;
+    let files = written.written + written.unchanged;
+    timings.lap("write search shards", &mut t);
     staging
         .commit()
         .map_err(|e| BuildError::Failed(format!("cannot replace {}: {e}", out.display())))?;
     timings.lap("swap in", &mut t);
     Ok(Report {
         pages: rendered.pages,
-        files: rendered.files.len(),
+        files,
         metrics: loaded.catalog.metrics.len(),
         events: loaded.catalog.events.len(),
         diagnostics: loaded.diagnostics,
