@@ -68,8 +68,11 @@ def main():
     md.append("")
     md.extend(table)
     md.append("")
-    md.append("Times are hyperfine medians (`--runs 3 --warmup 1`) of a cold full build: the output folder "
-              "is deleted before every run (`--prepare`), page cache left warm. The machine may be busy "
+    md.append("Times are hyperfine medians (`--runs 3 --warmup 1`) of a cold full build into a new output folder: "
+              "the previous one is moved aside before every run (`--prepare`), and deleted only before the next "
+              "tool's runs, followed by `sync` and a 61 s pause (ext4 is slow to allocate inodes next to ones "
+              "freed in the last minute, which would time the file system rather than the tool). Page cache "
+              "left warm. The machine may be busy "
               "with other work, so compare the ratio (measured in the same run), not absolute times. "
               "Peak RSS: `/usr/bin/time -v` of one extra cold build run just before hyperfine. Output size: `du -sb` of the site. "
               "One-file rebuild: median `Rebuild::elapsed` of 20 in-process `LiveSite::rebuild(&[path])` "

@@ -25,6 +25,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+// The same allocator as the `metricdict` binary, so the numbers are the dev server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EDITS: usize = 20;
 const RELOADS: usize = 20;
 /// The whole save→reload phase stops after this, whatever it has measured.

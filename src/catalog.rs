@@ -2,7 +2,7 @@
 //! they are grouped by, and the relations between them (metric ⇄ event).
 
 use crate::definition::{Definition, Event, Metric, MetricEvent};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Everything the renderers, search and exports read. Built once per build, never mutated.
@@ -146,6 +146,27 @@ fn empty_facets() -> Vec<Facet> {
 /// Build the catalog. Duplicates were reported by the validator; here the first one wins so
 /// no two definitions share a page.
 pub fn build(definitions: Vec<Definition>) -> Catalog {
+    build_with(definitions, &mut SlugMemo::default())
+}
+
+/// The page names of the last catalog built with it: a rebuild whose identifiers did not change
+/// (an edit that is not a rename) reuses them instead of deriving every name again.
+#[derive(Debug, Default)]
+pub struct SlugMemo {
+    metrics: (Vec<String>, Vec<String>),
+    events: (Vec<String>, Vec<String>),
+}
+
+fn memo_slugs(memo: &mut (Vec<String>, Vec<String>), ids: Vec<String>) -> Vec<String> {
+    if memo.0 != ids {
+        memo.1 = unique_slugs(ids.clone());
+        memo.0 = ids;
+    }
+    memo.1.clone()
+}
+
+/// [`build`], reusing page names from `memo` where the identifiers are unchanged.
+pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog {
     let mut metrics = Vec::new();
     let mut events = Vec::new();
     for d in definitions {
@@ -163,10 +184,13 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
     events.sort_by_cached_key(|e| (e.id(), e.source.rel.clone()));
     events.dedup_by(|b, a| a.id() == b.id());
 
-    let metric_slugs = unique_slugs(metrics.iter().map(|m| m.key_path.clone()).collect());
-    let event_slugs = unique_slugs(events.iter().map(|e| e.id()).collect());
+    let metric_slugs = memo_slugs(
+        &mut memo.metrics,
+        metrics.iter().map(|m| m.key_path.clone()).collect(),
+    );
+    let event_slugs = memo_slugs(&mut memo.events, events.iter().map(|e| e.id()).collect());
 
-    let mut by_action: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_action: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (i, e) in events.iter().enumerate() {
         by_action.entry(e.action.as_str()).or_default().push(i);
     }
@@ -201,7 +225,8 @@ pub fn build(definitions: Vec<Definition>) -> Catalog {
     for facet in &mut facets {
         // Grouped in a hash map (one lookup per value, no allocation for values seen before),
         // then sorted once into the facet's ordered map.
-        let mut values: HashMap<std::borrow::Cow<str>, FacetValue> = HashMap::new();
+        let mut values: rustc_hash::FxHashMap<std::borrow::Cow<str>, FacetValue> =
+            Default::default();
         if facet.kinds.contains(&Kind::Metric) {
             for (i, m) in metrics.iter().enumerate() {
                 for v in metric_facet_values(m, facet.param) {
@@ -254,23 +279,37 @@ const MAX_SLUG: usize = 120;
 /// appended, so distinct identifiers always get distinct pages and the result does not depend on
 /// the order of the input.
 pub fn unique_slugs(ids: Vec<String>) -> Vec<String> {
-    let mut slugs: Vec<(String, bool)> = ids.iter().map(|id| base_slug(id)).collect();
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for (s, _) in &slugs {
-        *counts.entry(s.to_ascii_lowercase()).or_default() += 1;
+    // Slugs are ASCII, so ASCII lower case is their case-folded form; computed once each.
+    let mut slugs: Vec<(String, bool, String)> = ids
+        .iter()
+        .map(|id| {
+            let (s, changed) = base_slug(id);
+            let lower = s.to_ascii_lowercase();
+            (s, changed, lower)
+        })
+        .collect();
+    let mut counts: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for (_, _, lower) in &slugs {
+        *counts.entry(lower.as_str()).or_default() += 1;
     }
-    for (i, (s, changed)) in slugs.iter_mut().enumerate() {
-        if *changed || counts[&s.to_ascii_lowercase()] > 1 {
-            s.push('-');
-            s.push_str(&short_hash(&ids[i]));
+    let clash: Vec<bool> = slugs
+        .iter()
+        .map(|(_, _, l)| counts[l.as_str()] > 1)
+        .collect();
+    drop(counts);
+    for (i, (s, changed, lower)) in slugs.iter_mut().enumerate() {
+        if *changed || clash[i] {
+            let suffix = format!("-{}", short_hash(&ids[i]));
+            s.push_str(&suffix);
+            lower.push_str(&suffix);
         }
     }
     // Identical ids (already reported as duplicates) still must not share a page.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
     slugs
         .into_iter()
-        .map(|(s, _)| {
-            let n = seen.entry(s.to_ascii_lowercase()).or_default();
+        .map(|(s, _, lower)| {
+            let n = seen.entry(lower).or_default();
             *n += 1;
             if *n == 1 {
                 s

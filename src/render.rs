@@ -463,6 +463,9 @@ impl Renderer {
         // Cheap when the cache is off: nothing is compared.
         let key_if_cached = |f: &dyn Fn() -> u64| if off { 0 } else { f() };
 
+        // Definition pages link browse pages by their page names; one fingerprint of those
+        // names stands in for looking up each page's links.
+        let site_key = key_of(&(site_key, links_key(catalog)));
         let mut jobs = Vec::new();
         for (kind, template, path, nav, title) in [
             (
@@ -556,7 +559,7 @@ impl Renderer {
     }
 
     /// What a metric's page shows besides its own file: page names of the events it counts and
-    /// of the browse pages it links.
+    /// of the browse pages it links (`links_key`, see [`links_key`]).
     fn metric_key(&self, c: &Catalog, i: usize, site_key: u64) -> u64 {
         let m = &c.metrics[i];
         let mut h = rustc_hash::FxHasher::default();
@@ -572,11 +575,6 @@ impl Renderer {
                     .hash(&mut h);
             }
         }
-        for p in ["category", "tier", "group"] {
-            for v in metric_facet_values(m, p) {
-                facet_slug(c, p, &v).hash(&mut h);
-            }
-        }
         h.finish()
     }
 
@@ -587,11 +585,6 @@ impl Renderer {
         (site_key, e.version, &c.event_slugs[i]).hash(&mut h);
         for &mi in &c.event_metrics[i] {
             (&c.metrics[mi].key_path, &c.metric_slugs[mi]).hash(&mut h);
-        }
-        for p in ["data_class", "tier", "group"] {
-            for v in event_facet_values(e, p) {
-                facet_slug(c, p, &v).hash(&mut h);
-            }
         }
         h.finish()
     }
@@ -1051,6 +1044,20 @@ fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8> {
     out
 }
 
+/// The page names of every browse page a definition page can link (data category, tier,
+/// group, data class), as one key: when it is unchanged, so are those links.
+fn links_key(c: &Catalog) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    for param in ["category", "tier", "group", "data_class"] {
+        if let Some(f) = c.facet(param) {
+            for (v, fv) in &f.values {
+                (v, &fv.slug).hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
 /// A cache key from anything hashable (FxHash: keys are compared, never exposed, and hashing
 /// thousands of them on every dev-server rebuild must be cheap).
 fn key_of(v: &impl Hash) -> u64 {
@@ -1272,14 +1279,6 @@ pub fn anchor(name: &str) -> String {
             }
         })
         .collect()
-}
-
-fn facet_slug<'a>(catalog: &'a Catalog, param: &str, value: &str) -> Option<&'a str> {
-    catalog
-        .facet(param)?
-        .values
-        .get(value)
-        .map(|v| v.slug.as_str())
 }
 
 fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {

@@ -66,6 +66,7 @@ pub struct Loader {
     /// else, and copying and sorting thousands of warnings on every keystroke is its largest
     /// cost after the catalog.
     errors_only: bool,
+    slugs: catalog::SlugMemo,
 }
 
 impl Loader {
@@ -112,9 +113,16 @@ impl Loader {
             && changed
                 .iter()
                 .all(|p| p.is_file() || (!p.exists() && listed(p)));
+        // Whether the set of files may have changed (a file added, removed or renamed).
+        let mut relisted = !reuse;
         let found = match self.listing.take() {
             Some(mut found) if reuse => {
                 for p in changed {
+                    // A file edited in place keeps its entry (the common case while typing).
+                    if p.is_file() && found.files.iter().any(|f| f.path == *p) {
+                        continue;
+                    }
+                    relisted = true;
                     found.files.retain(|f| {
                         f.path.file_name() != p.file_name()
                             || (f.path != *p && !same_file(&f.path, p))
@@ -123,19 +131,16 @@ impl Loader {
                         found.files.push(f);
                     }
                 }
-                found.files.sort();
-                found.files.dedup_by(|a, b| a.path == b.path);
+                if relisted {
+                    found.files.sort();
+                    found.files.dedup_by(|a, b| a.path == b.path);
+                }
                 found
             }
             _ => discover::discover(roots),
         };
         let trust_cache = reuse;
-        self.listing = Some(discover::Discovered {
-            files: found.files.clone(),
-            schemas: found.schemas.clone(),
-            diagnostics: found.diagnostics.clone(),
-        });
-        let mut diagnostics = found.diagnostics;
+        let mut diagnostics = found.diagnostics.clone();
         let schemas = self
             .schemas
             .get_or_insert_with(|| schema::Schemas::load(&found.schemas).map(Arc::new))
@@ -187,9 +192,11 @@ impl Loader {
             .collect();
         let parsed = fresh.len();
         self.files.extend(fresh);
-        let present: rustc_hash::FxHashSet<&Path> =
-            found.files.iter().map(|f| f.path.as_path()).collect();
-        self.files.retain(|p, _| present.contains(p.as_path()));
+        if relisted {
+            let present: rustc_hash::FxHashSet<&Path> =
+                found.files.iter().map(|f| f.path.as_path()).collect();
+            self.files.retain(|p, _| present.contains(p.as_path()));
+        }
 
         let mut documents = Vec::with_capacity(found.files.len());
         let mut pairs: Vec<(Arc<Document>, Definition)> = Vec::new();
@@ -225,8 +232,10 @@ impl Loader {
             diagnostics.0.retain(|d| d.severity == Severity::Error);
         }
         diagnostics.sort();
-        let mut catalog = catalog::build(pairs.into_iter().map(|(_, d)| d).collect());
+        let mut catalog =
+            catalog::build_with(pairs.into_iter().map(|(_, d)| d).collect(), &mut self.slugs);
         catalog.register = register;
+        self.listing = Some(found);
         (
             Loaded {
                 documents,

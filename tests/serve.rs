@@ -309,3 +309,49 @@ fn a_static_asset_change_updates_the_asset_without_rerendering_pages() {
         "p { color: blue }"
     );
 }
+
+/// Incremental rebuilds must not serve stale links: a metric moved to a new group links the new
+/// group's page (which now exists), and a renamed event's page and the metric counting it
+/// change together.
+#[test]
+fn incremental_rebuilds_keep_links_between_pages_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = copy_fixture(tmp.path());
+    let mut live = LiveSite::new(options(defs.clone(), None));
+    assert!(live.rebuild(&[]).ok);
+    let metric = "metrics/counts.merge_requests/index.html";
+    assert!(page(&live.shared(), metric).contains("href=\"/groups/code_review/\""));
+
+    let file = defs.join(MR);
+    let text = read(&file).replace(
+        "product_group: code_review",
+        "product_group: brand_new_group",
+    );
+    std::fs::write(&file, text).unwrap();
+    assert!(live.rebuild(std::slice::from_ref(&file)).ok);
+    let m = page(&live.shared(), metric);
+    assert!(m.contains("href=\"/groups/brand_new_group/\""), "{m}");
+    assert!(!page(&live.shared(), "groups/brand_new_group/index.html").is_empty());
+    assert!(!page(&live.shared(), "groups/code_review/index.html")
+        .contains("data-key=\"counts.merge_requests\""));
+
+    // Rename the event the 28-day metric counts: the metric no longer links it (it is now an
+    // unknown event name), and the renamed event has its own page.
+    let event = defs.join("config/events/create_merge_request.yml");
+    let text = read(&event).replace(
+        "action: create_merge_request",
+        "action: create_merge_request_v2",
+    );
+    std::fs::write(&event, text).unwrap();
+    assert!(live.rebuild(std::slice::from_ref(&event)).ok);
+    let counting = page(
+        &live.shared(),
+        "metrics/redis_hll_counters.code_review.users_creating_merge_requests/index.html",
+    );
+    assert!(
+        !counting.contains("href=\"/events/create_merge_request/\""),
+        "{counting}"
+    );
+    assert!(!page(&live.shared(), "events/create_merge_request_v2/index.html").is_empty());
+    assert!(page(&live.shared(), "events/create_merge_request/index.html").is_empty());
+}
