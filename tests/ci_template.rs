@@ -129,8 +129,13 @@ fn gitlab_template_checks_merge_requests_and_publishes_pages_under_the_project_p
     assert!(format!("{:?}", pages["rules"]).contains("$CI_DEFAULT_BRANCH"));
 
     // Both install metricdict the documented way.
+    // metricdict is not on crates.io: it is installed from the git repository the user names.
     let install = strings(&ci[".metricdict"]["before_script"]);
-    assert!(install[0].starts_with("cargo install metricdict --locked"));
+    assert!(install[0].starts_with("cargo install --locked --git \"$METRICDICT_GIT\""));
+    assert!(install[0].ends_with(" metricdict"), "{install:?}");
+    assert!(ci[".metricdict"]["variables"]["METRICDICT_GIT"]
+        .as_str()
+        .is_some_and(|u| u.ends_with(".git")));
     for job in [check, pages] {
         assert_eq!(job["extends"], ".metricdict");
     }
