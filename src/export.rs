@@ -70,36 +70,37 @@ fn stamp(site: &SiteInfo) -> Value {
 
 /// `metrics.json`: `{ "generated": {build_time, commit}, "count", "metrics": [...] }`.
 pub fn metrics_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        generated: Value,
-        count: usize,
-        metrics: Records<'a>,
-    }
-    let n = c.metrics.len();
-    let records = Records(n, &|i| metric_json(c, i, site));
-    to_json(&Doc {
-        generated: stamp(site),
-        count: n,
-        metrics: records,
-    })
+    listing_json(
+        site,
+        "metrics",
+        Records(c.metrics.len(), &|i| metric_json(c, i, site)),
+    )
 }
 
 /// `events.json`, same shape as `metrics.json`.
 pub fn events_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        generated: Value,
-        count: usize,
-        events: Records<'a>,
+    listing_json(
+        site,
+        "events",
+        Records(c.events.len(), &|i| event_json(c, i, site)),
+    )
+}
+
+/// `{ "generated", "count", <name>: [records] }`, pretty-printed.
+fn listing_json(site: &SiteInfo, name: &'static str, records: Records) -> Vec<u8> {
+    struct Listing<'a>(Value, &'static str, Records<'a>);
+    impl Serialize for Listing<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(3))?;
+            map.serialize_entry("generated", &self.0)?;
+            map.serialize_entry("count", &self.2 .0)?;
+            map.serialize_entry(self.1, &self.2)?;
+            map.end()
+        }
     }
-    let n = c.events.len();
-    let records = Records(n, &|i| event_json(c, i, site));
-    to_json(&Doc {
-        generated: stamp(site),
-        count: n,
-        events: records,
-    })
+    let doc = Listing(stamp(site), name, records);
+    serde_json::to_vec_pretty(&doc).expect("json serialises")
 }
 
 /// A list serialised one record at a time: the whole list never exists as JSON values at once.
@@ -114,10 +115,6 @@ impl Serialize for Records<'_> {
         }
         seq.end()
     }
-}
-
-fn to_json(doc: &impl Serialize) -> Vec<u8> {
-    serde_json::to_vec_pretty(doc).expect("json serialises")
 }
 
 fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
