@@ -186,7 +186,8 @@ pub struct Renderer {
     /// `base`, `site` and `assets` as JSON, serialised once and copied into every context.
     shared: Map<String, Value>,
     /// Header (by section) and footer HTML: the same on thousands of pages, so rendered once.
-    chrome: std::sync::RwLock<HashMap<String, Value>>,
+    /// A template error in them is an error of every page using them.
+    chrome: std::sync::RwLock<HashMap<String, Result<Value, String>>>,
 }
 
 /// Compile the built-in templates, then the user's overrides from `override_dir`.
@@ -251,29 +252,37 @@ impl Renderer {
             ("header_html", "header.html", nav),
             ("footer_html", "footer.html", ""),
         ] {
-            ctx.insert_value(key, self.chrome(template, section));
+            // On a template error the value stays out; `render_owned` reports the error.
+            if let Ok(html) = self.chrome(template, section) {
+                ctx.insert_value(key, html);
+            }
         }
         ctx
     }
 
-    /// A header or footer for a section, rendered on first use. A template error renders as
-    /// an empty string here and is reported by the first page that needs it (below).
-    fn chrome(&self, template: &str, nav: &str) -> Value {
+    /// A header or footer for a section, rendered on first use.
+    fn chrome(&self, template: &str, nav: &str) -> Result<Value, String> {
         let key = format!("{template}:{nav}");
         if let Some(v) = self.chrome.read().expect("not poisoned").get(&key) {
             return v.clone();
         }
         let mut ctx = Ctx(self.shared.clone());
         ctx.insert("nav", nav);
-        let html = match self.render_owned(template, ctx) {
-            Ok(h) => Value::String(h),
-            Err(e) => Value::String(format!("<!-- {} -->", escape_html(&e))),
-        };
+        let html = self
+            .render_template(template, ctx)
+            .map(Value::String)
+            .map_err(|e| format!("{template} (included in every page): {e}"));
         self.chrome
             .write()
             .expect("not poisoned")
             .insert(key, html.clone());
         html
+    }
+
+    /// The first error in a header or footer, if any.
+    fn chrome_error(&self) -> Option<String> {
+        let chrome = self.chrome.read().expect("not poisoned");
+        chrome.values().find_map(|r| r.as_ref().err().cloned())
     }
 
     fn render_str(&self, template: &str, ctx: &Ctx) -> Result<String, String> {
@@ -282,6 +291,15 @@ impl Renderer {
 
     /// Render a context that is not needed afterwards (tera takes it by value: no copy).
     fn render_owned(&self, template: &str, ctx: Ctx) -> Result<String, String> {
+        let html = self.render_template(template, ctx);
+        // A broken header or footer is the cause of whatever else failed.
+        match self.chrome_error() {
+            Some(e) => Err(e),
+            None => html,
+        }
+    }
+
+    fn render_template(&self, template: &str, ctx: Ctx) -> Result<String, String> {
         let context = Context::from_value(Value::Object(ctx.0)).map_err(|e| template_error(&e))?;
         self.tera
             .render(template, &context)

@@ -371,6 +371,39 @@ fn user_templates_override_file_by_file() {
     assert!(read(out.join("index.html")).contains("counts.merge_requests"));
 }
 
+/// The header is rendered once and shared by every page, so an error in it must still fail the
+/// build (naming the template), never publish pages without a header.
+#[test]
+fn an_error_in_the_shared_header_fails_the_build_and_keeps_the_old_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("basic"), &out, &[]);
+    let before = read(out.join("index.html"));
+    let tpl = tmp.path().join("tpl");
+    fs::create_dir(&tpl).unwrap();
+    fs::write(
+        tpl.join("header.html"),
+        "<header>{{ no_such_value.oops }}</header>",
+    )
+    .unwrap();
+    let o = run(
+        &repo(),
+        &[
+            "build",
+            "-q",
+            "-d",
+            fixture("basic").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("header.html"), "{}", stderr(&o));
+    assert_eq!(read(out.join("index.html")), before);
+}
+
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();
