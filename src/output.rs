@@ -153,7 +153,8 @@ impl Staging {
                     || p.join(MARKER).exists()
                     || fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none());
                 if ours {
-                    let _ = fs::remove_dir_all(&p);
+                    // Through the trash name too: this build may be killed while deleting it.
+                    discard(&p);
                 }
             }
         }
@@ -276,6 +277,7 @@ fn discard(dir: &Path) {
         (Some(parent), Some(name)) => {
             let name = name.to_string_lossy();
             match name.split_once(".metricdict-") {
+                Some((_, rest)) if rest.starts_with(TRASH) => dir.to_path_buf(),
                 Some((head, pid)) => parent.join(format!("{head}.metricdict-{TRASH}{pid}")),
                 None => dir.to_path_buf(),
             }
