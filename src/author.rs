@@ -287,7 +287,7 @@ pub fn run(kind: Kind, req: &Request, interactive: bool) -> u8 {
                 eprint!("\n{}\n", created.text);
             }
             eprintln!(
-                "wrote {}; `metricdict check` validates the whole dictionary",
+                "wrote {}; `metricdict check {0}` checks it again after you edit it",
                 created.path.display()
             );
             println!("{}", created.path.display());

@@ -155,6 +155,16 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Keep only the diagnostics about these files (however each path was spelled), and with
+    /// `errors_only` only errors. Cross-file rules still saw the whole dictionary.
+    pub fn retain_files(&mut self, files: &[PathBuf], errors_only: bool) {
+        let wanted: Vec<PathBuf> = files.iter().map(|f| comparable(f)).collect();
+        self.0.retain(|d| {
+            (!errors_only || d.severity == Severity::Error)
+                && (wanted.is_empty() || wanted.contains(&comparable(&d.file)))
+        });
+    }
+
     /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
@@ -162,6 +172,12 @@ impl Diagnostics {
                 .cmp(&(&b.file, b.position, b.rule, &b.message))
         });
     }
+}
+
+/// A path in a form two spellings of the same file agree on (`./a.yml`, `a.yml`, absolute).
+fn comparable(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .unwrap_or_else(|_| path.components().collect())
 }
 
 /// Output formats of `metricdict check`.

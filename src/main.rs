@@ -144,6 +144,13 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Report only errors, not warnings.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Report only problems in these files (e.g. the ones a merge request changes). The whole
+    /// dictionary is still loaded, so duplicates and unknown events are still found.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -353,18 +360,61 @@ fn check(args: CheckArgs, config: &Config) -> u8 {
     if let Some(code) = missing_root(&roots) {
         return code;
     }
-    let loaded = site::load(&roots);
+    if let Some(f) = args.files.iter().find(|f| !f.is_file()) {
+        eprintln!("error: {} is not a file", f.display());
+        return EXIT_FAILED;
+    }
+    let mut loaded = site::load(&roots);
+    let (metrics, events) = (loaded.catalog.metrics.len(), loaded.catalog.events.len());
+    if let Some(f) = args.files.iter().find(|f| {
+        let f = f.canonicalize().ok();
+        !roots.iter().any(|r| {
+            r.canonicalize()
+                .ok()
+                .zip(f.as_ref())
+                .is_some_and(|(r, f)| f.starts_with(r))
+        })
+    }) {
+        eprintln!(
+            "error: {} is not inside the definitions ({}); pass its folder with --definitions",
+            f.display(),
+            roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return EXIT_FAILED;
+    }
+    let all_errors = loaded.diagnostics.errors();
+    loaded.diagnostics.retain_files(&args.files, false);
+    let (errors, warnings) = (loaded.diagnostics.errors(), loaded.diagnostics.warnings());
+    if args.quiet {
+        loaded.diagnostics.retain_files(&[], true);
+    }
     let d = &loaded.diagnostics;
     match args.format {
         Format::Human => {
             eprint!("{}", diagnostics::to_human(d, color()));
+            let scope = match args.files.len() {
+                0 => String::new(),
+                1 => format!("{} against ", args.files[0].display()),
+                n => format!("{n} files against "),
+            };
+            let hidden = if args.quiet && warnings > 0 {
+                " (not shown: --quiet)"
+            } else {
+                ""
+            };
             eprintln!(
-                "checked {} metrics and {} events: {} errors, {} warnings",
-                loaded.catalog.metrics.len(),
-                loaded.catalog.events.len(),
-                d.errors(),
-                d.warnings()
+                "checked {scope}{metrics} metrics and {events} events: {errors} errors, {warnings} warnings{hidden}"
             );
+            if errors < all_errors {
+                eprintln!(
+                    "the rest of the dictionary has {} more errors",
+                    all_errors - errors
+                );
+            }
         }
         Format::Json => println!("{}", diagnostics::to_json(d)),
         Format::Gitlab => println!("{}", diagnostics::to_gitlab(d)),

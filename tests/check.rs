@@ -298,3 +298,85 @@ fn a_build_killed_at_any_moment_leaves_old_or_new_site() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `check FILE…` reports only those files (an author's new definition, a merge request's
+/// changed files) while cross-file rules still see the whole dictionary; `-q` drops warnings.
+#[test]
+fn check_of_named_files_reports_only_them_and_quiet_drops_warnings() {
+    let dir = fixture("invalid");
+    let d = dir.to_str().unwrap();
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let json = |args: &[&str]| {
+        let mut all = vec!["check", "-d", d, "--format", "json"];
+        all.extend_from_slice(args);
+        let o = run(&repo(), &all);
+        let diags: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+        (o.status.code(), diags)
+    };
+    let files_of = |diags: &[Value]| -> std::collections::BTreeSet<String> {
+        diags
+            .iter()
+            .map(|v| {
+                let f = v["file"].as_str().unwrap();
+                Path::new(f)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+
+    // A file with only a warning: exit 0 although other files have errors.
+    let (code, diags) = json(&[&file("capitalised_enum.yml")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        files_of(&diags),
+        ["capitalised_enum.yml".to_string()].into()
+    );
+    assert!(diags.iter().all(|v| v["severity"] == "warning"));
+    // The second copy of a key path is still caught against the first, which is not named.
+    let (code, diags) = json(&[&file("duplicate_key_path_b.yml")]);
+    assert_eq!(code, Some(1));
+    assert!(
+        diags.iter().any(|v| v["rule"] == "duplicate-key-path"),
+        "{diags:?}"
+    );
+    // Two files, spelled differently from how the loader spells them.
+    let relative = "./tests/fixtures/invalid/bad_enum.yml".to_string();
+    let (_, diags) = json(&[&relative, &file("capitalised_enum.yml")]);
+    assert_eq!(
+        files_of(&diags),
+        [
+            "bad_enum.yml".to_string(),
+            "capitalised_enum.yml".to_string()
+        ]
+        .into()
+    );
+
+    // --quiet: errors only, and the summary still counts the hidden warnings.
+    let (code, diags) = json(&["-q"]);
+    assert_eq!(code, Some(1));
+    assert!(!diags.is_empty() && diags.iter().all(|v| v["severity"] == "error"));
+    let o = run(
+        &repo(),
+        &["check", "-d", d, "-q", &file("capitalised_enum.yml")],
+    );
+    assert!(
+        stderr(&o).contains("0 errors, 1 warnings (not shown: --quiet)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("enum-case"), "{}", stderr(&o));
+
+    // A file outside the definitions, or no file at all: could not run.
+    let o = run(&repo(), &["check", "-d", d, "Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not inside the definitions"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&repo(), &["check", "-d", d, "no-such.yml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
