@@ -177,6 +177,11 @@ fn definitions(given: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
         .unwrap_or_else(|| vec![PathBuf::from("definitions")])
 }
 
+/// `1 error`, `3 errors`, `5,012 warnings`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// `5012` → `5,012`, for summaries people read.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -301,12 +306,12 @@ fn build(args: BuildArgs, config: Config) -> u8 {
             }
             if !args.quiet {
                 eprintln!(
-                    "built {} pages ({} metrics, {} events) into {}, {} warnings{}, {:.2} s",
+                    "built {} pages ({} metrics, {} events) into {}, {}{}, {:.2} s",
                     thousands(report.pages),
                     thousands(report.metrics),
                     thousands(report.events),
                     report.out.display(),
-                    thousands(report.diagnostics.warnings()),
+                    count(report.diagnostics.warnings(), "warning"),
                     if args.verbose || report.diagnostics.warnings() == 0 {
                         ""
                     } else {
@@ -325,8 +330,8 @@ fn build(args: BuildArgs, config: Config) -> u8 {
             }
             eprint!("{}", diagnostics::to_human(&diags, color()));
             eprintln!(
-                "build failed: {} errors; {} left unchanged",
-                diags.errors(),
+                "build failed: {}; {} left unchanged",
+                count(diags.errors(), "error"),
                 opts.out.display()
             );
             EXIT_INVALID
@@ -407,12 +412,14 @@ fn check(args: CheckArgs, config: &Config) -> u8 {
                 ""
             };
             eprintln!(
-                "checked {scope}{metrics} metrics and {events} events: {errors} errors, {warnings} warnings{hidden}"
+                "checked {scope}{metrics} metrics and {events} events: {}, {}{hidden}",
+                count(errors, "error"),
+                count(warnings, "warning")
             );
             if errors < all_errors {
                 eprintln!(
-                    "the rest of the dictionary has {} more errors",
-                    all_errors - errors
+                    "the rest of the dictionary has {} more",
+                    count(all_errors - errors, "error")
                 );
             }
         }

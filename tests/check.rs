@@ -363,7 +363,7 @@ fn check_of_named_files_reports_only_them_and_quiet_drops_warnings() {
         &["check", "-d", d, "-q", &file("capitalised_enum.yml")],
     );
     assert!(
-        stderr(&o).contains("0 errors, 1 warnings (not shown: --quiet)"),
+        stderr(&o).contains("0 errors, 1 warning (not shown: --quiet)"),
         "{}",
         stderr(&o)
     );
