@@ -728,8 +728,9 @@ impl Renderer {
                 })
             })
             .collect();
-        let header =
-            json!({"label": facet.label, "path": path, "param": facet.param, "values": values});
+        let header = json!({"label": facet.label, "path": path, "param": facet.param,
+            "has_metrics": facet.kinds.contains(&Kind::Metric),
+            "has_events": facet.kinds.contains(&Kind::Event), "values": values});
         let mut ctx = self.context(path, &plural(facet.label));
         ctx.insert("facet", &header);
         job("facet_index.html", ctx, format!("{path}/index.html"))
@@ -780,7 +781,10 @@ impl Renderer {
                     .collect();
             Value::String(format!("{table}?{param}={v}"))
         };
-        let page_header = json!({"label": facet.label, "path": path, "param": facet.param});
+        // Data classes describe events only: their pages need no empty "Metrics" section.
+        let page_header = json!({"label": facet.label, "path": path, "param": facet.param,
+            "has_metrics": facet.kinds.contains(&Kind::Metric),
+            "has_events": facet.kinds.contains(&Kind::Event)});
         // A value's page needs the facet's name, not every other value (and so does not
         // change when another value's counts do).
         let mut ctx = self.context(path, &format!("{}: {value}", facet.label));

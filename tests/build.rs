@@ -838,6 +838,31 @@ fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtere
     assert!(user.contains("href=\"/events/?identifier=user\""));
     let duo = read(out.join("data-classes/duo/index.html"));
     assert!(duo.contains("href=\"/events/?category=duo\""));
+    // Data classes describe events and data categories metrics: no empty section for the other.
+    for (page, absent, present) in [
+        ("data-classes/user/index.html", "metrics", "events"),
+        ("data-classes/index.html", "Metrics", "Events"),
+        ("categories/operational/index.html", "events", "metrics"),
+    ] {
+        let doc = html(out.join(page));
+        let text = |sel: &str| -> Vec<String> {
+            select(&doc, sel)
+                .iter()
+                .map(|e| e.text().collect::<String>().trim().to_lowercase())
+                .collect()
+        };
+        let headings = [text("h2"), text("th[scope=col]"), text("a.stat")].concat();
+        assert!(
+            !headings.iter().any(|h| h.ends_with(&absent.to_lowercase())),
+            "{page}: {headings:?}"
+        );
+        assert!(
+            headings
+                .iter()
+                .any(|h| h.ends_with(&present.to_lowercase())),
+            "{page}: {headings:?}"
+        );
+    }
     // Partitioning facets (groups, data categories) keep their filterable tables.
     let group = html(out.join("groups/code_review/index.html"));
     assert!(!select(&group, "table.dict-metrics tr[data-key]").is_empty());
