@@ -155,14 +155,16 @@ impl Diagnostics {
         self.0.iter()
     }
 
-    /// Keep only the diagnostics about these files (however each path was spelled), and with
-    /// `errors_only` only errors. Cross-file rules still saw the whole dictionary.
-    pub fn retain_files(&mut self, files: &[PathBuf], errors_only: bool) {
+    /// Keep only the diagnostics about these files, however each path was spelled (cross-file
+    /// rules still saw the whole dictionary).
+    pub fn retain_files(&mut self, files: &[PathBuf]) {
         let wanted: Vec<PathBuf> = files.iter().map(|f| comparable(f)).collect();
-        self.0.retain(|d| {
-            (!errors_only || d.severity == Severity::Error)
-                && (wanted.is_empty() || wanted.contains(&comparable(&d.file)))
-        });
+        self.0.retain(|d| wanted.contains(&comparable(&d.file)));
+    }
+
+    /// Drop the warnings.
+    pub fn retain_errors(&mut self) {
+        self.0.retain(|d| d.severity == Severity::Error);
     }
 
     /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.

@@ -324,9 +324,7 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         }
         Err(BuildError::Invalid(mut diags)) => {
             if !args.verbose {
-                diags
-                    .0
-                    .retain(|d| d.severity == diagnostics::Severity::Error);
+                diags.retain_errors();
             }
             eprint!("{}", diagnostics::to_human(&diags, color()));
             eprintln!(
@@ -392,10 +390,12 @@ fn check(args: CheckArgs, config: &Config) -> u8 {
         return EXIT_FAILED;
     }
     let all_errors = loaded.diagnostics.errors();
-    loaded.diagnostics.retain_files(&args.files, false);
+    if !args.files.is_empty() {
+        loaded.diagnostics.retain_files(&args.files);
+    }
     let (errors, warnings) = (loaded.diagnostics.errors(), loaded.diagnostics.warnings());
     if args.quiet {
-        loaded.diagnostics.retain_files(&[], true);
+        loaded.diagnostics.retain_errors();
     }
     let d = &loaded.diagnostics;
     match args.format {

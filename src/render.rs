@@ -554,8 +554,8 @@ impl Renderer {
 
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
             jobs.push(self.facet_index(facet));
-            for fv in facet.values.values() {
-                let mut job = self.facet_page(catalog, facet, fv, rows);
+            for (value, fv) in &facet.values {
+                let mut job = self.facet_page(catalog, facet, value, fv, rows);
                 let Body::Ready(ctx) = &job.body else {
                     unreachable!("fresh job")
                 };
@@ -728,9 +728,8 @@ impl Renderer {
                 })
             })
             .collect();
-        let header = json!({"label": facet.label, "path": path, "param": facet.param,
-            "has_metrics": facet.kinds.contains(&Kind::Metric),
-            "has_events": facet.kinds.contains(&Kind::Event), "values": values});
+        let mut header = facet_header(facet);
+        header["values"] = Value::Array(values);
         let mut ctx = self.context(path, &plural(facet.label));
         ctx.insert("facet", &header);
         job("facet_index.html", ctx, format!("{path}/index.html"))
@@ -740,14 +739,15 @@ impl Renderer {
     /// dictionary (data category, group) list full, filterable table rows; tiers and data
     /// classes, where one definition appears under several values, list compact items and link
     /// to the filtered tables, so the site does not repeat the whole table once per value.
-    fn facet_page(&self, catalog: &Catalog, facet: &Facet, fv: &FacetValue, rows: &Rows) -> Job {
+    fn facet_page(
+        &self,
+        catalog: &Catalog,
+        facet: &Facet,
+        value: &str,
+        fv: &FacetValue,
+        rows: &Rows,
+    ) -> Job {
         let path = facet.path.expect("browse facets have a path");
-        let value = facet
-            .values
-            .iter()
-            .find(|(_, v)| v.slug == fv.slug)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or_default();
         let compact = matches!(facet.param, "tier" | "data_class");
         let mut metrics = fv.metrics.clone();
         if facet.param == "group" {
@@ -781,14 +781,10 @@ impl Renderer {
                     .collect();
             Value::String(format!("{table}?{param}={v}"))
         };
-        // Data classes describe events only: their pages need no empty "Metrics" section.
-        let page_header = json!({"label": facet.label, "path": path, "param": facet.param,
-            "has_metrics": facet.kinds.contains(&Kind::Metric),
-            "has_events": facet.kinds.contains(&Kind::Event)});
         // A value's page needs the facet's name, not every other value (and so does not
         // change when another value's counts do).
         let mut ctx = self.context(path, &format!("{}: {value}", facet.label));
-        ctx.insert("facet", &page_header);
+        ctx.insert_value("facet", facet_header(facet));
         ctx.insert(
             "value",
             &json!({"value": value, "label": value,
@@ -1301,6 +1297,15 @@ pub fn anchor(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// What browse pages show of their facet. `has_metrics`/`has_events` say which tables it
+/// applies to (data classes describe events, data categories metrics), so pages leave out an
+/// always-empty section.
+fn facet_header(facet: &Facet) -> Value {
+    json!({"label": facet.label, "path": facet.path, "param": facet.param,
+        "has_metrics": facet.kinds.contains(&Kind::Metric),
+        "has_events": facet.kinds.contains(&Kind::Event)})
 }
 
 fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {

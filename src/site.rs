@@ -229,7 +229,7 @@ impl Loader {
             validate::check_register(&refs, &register, &mut diagnostics);
         }
         if self.errors_only {
-            diagnostics.0.retain(|d| d.severity == Severity::Error);
+            diagnostics.retain_errors();
         }
         diagnostics.sort();
         let mut catalog =
