@@ -131,8 +131,11 @@ impl Schemas {
         // The events schema refers to the metrics schema's product groups (`../metrics/schema/…`).
         let mut event_files = metric_files.clone();
         event_files.insert("events/schema.json".to_string(), event_schema);
-        let metric = compile(metric_files, "base.json")?;
-        let event = compile(event_files, "events/schema.json")?;
+        let (metric, event) = rayon::join(
+            || compile(metric_files, "base.json"),
+            || compile(event_files, "events/schema.json"),
+        );
+        let (metric, event) = (metric?, event?);
         Ok(Schemas {
             metric: Some(metric),
             event: Some(event),
