@@ -510,7 +510,11 @@ fn output_is_fit_for_static_hosting() {
     let f = files(&out);
     // Text files of at least MIN_GZIP_BYTES have a pre-compressed twin, identical once
     // decompressed; smaller ones (they arrive in TCP's first flight anyway) have none.
-    let text = |p: &str| [".html", ".css", ".js", ".json", ".csv", ".xml"].iter().any(|e| p.ends_with(e));
+    let text = |p: &str| {
+        [".html", ".css", ".js", ".json", ".csv", ".xml"]
+            .iter()
+            .any(|e| p.ends_with(e))
+    };
     let (mut twinned, mut single) = (0, 0);
     for p in f.iter().filter(|p| text(p)) {
         let len = fs::metadata(out.join(p)).unwrap().len() as usize;
@@ -526,7 +530,10 @@ fn output_is_fit_for_static_hosting() {
         assert_eq!(plain, fs::read(out.join(p)).unwrap(), "{p}.gz");
         twinned += 1;
     }
-    assert!(twinned >= 3 && single >= 3, "{twinned} with twins, {single} without");
+    assert!(
+        twinned >= 3 && single >= 3,
+        "{twinned} with twins, {single} without"
+    );
     // Pages link content-hashed stylesheets and scripts, which exist.
     let index = read(out.join("index.html"));
     let hashed: Vec<&String> = f
