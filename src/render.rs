@@ -308,14 +308,14 @@ impl Renderer {
 
     /// Render one page: its context (built now for definition pages, so a build never holds
     /// every page's context at once), the template, then the table rows spliced in.
-    fn render(&self, job: &Job, catalog: &Catalog, rows: &Rows) -> Result<Arc<[u8]>, String> {
+    fn render(&self, job: &Job, catalog: &Catalog, rows: &Rows) -> Result<Vec<u8>, String> {
         let html = match &job.body {
             Body::Ready(ctx) => self.render_str(job.template, ctx)?,
             Body::Metric(i) => self.render_owned(job.template, self.metric_page(catalog, *i))?,
             Body::Event(i) => self.render_owned(job.template, self.event_page(catalog, *i))?,
             Body::Cached => return Err(format!("{}: no context", job.path)),
         };
-        Ok(splice_rows(html, &job.tables, rows).into())
+        Ok(splice_rows(html, &job.tables, rows))
     }
 
     /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
@@ -387,41 +387,53 @@ impl Renderer {
         let off = cache.off;
         let cached = &cache.pages;
         let empty: Arc<[u8]> = Arc::from(Vec::new());
-        let results: Vec<Result<(Page, u64, bool), String>> = jobs
+        // Pages listing the most rows go first: started last, the largest (the home page
+        // lists every metric) would leave one core working alone at the end.
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(jobs[i].tables.iter().map(|t| t.rows.len()).sum::<usize>())
+        });
+        let render_one = |job: &Job| -> Result<(Page, u64, bool), String> {
+            let key = match (off, job.key, &job.body) {
+                (true, ..) => 0,
+                (false, Some(k), _) => k,
+                (false, None, Body::Ready(ctx)) => ctx_hash(job.template, ctx),
+                (false, None, _) => 0,
+            };
+            if let Some((k, content)) = cached.get(&job.path) {
+                if *k == key && !off {
+                    let page = Page {
+                        path: job.path.clone(),
+                        content: content.clone(),
+                    };
+                    return Ok((page, key, false));
+                }
+            }
+            let html = self.render(job, catalog, &rows)?;
+            // Streamed pages are not kept, so they are not copied into shared storage.
+            let content = match sink {
+                Some(sink) => {
+                    sink(&job.path, &html)?;
+                    empty.clone()
+                }
+                None => html.into(),
+            };
+            let page = Page {
+                path: job.path.clone(),
+                content,
+            };
+            Ok((page, key, true))
+        };
+        let mut results: Vec<(usize, Result<(Page, u64, bool), String>)> = order
             .par_iter()
-            .map(|job| {
-                let key = match (off, job.key, &job.body) {
-                    (true, ..) => 0,
-                    (false, Some(k), _) => k,
-                    (false, None, Body::Ready(ctx)) => ctx_hash(job.template, ctx),
-                    (false, None, _) => 0,
-                };
-                if let Some((k, content)) = cached.get(&job.path) {
-                    if *k == key && !off {
-                        let page = Page {
-                            path: job.path.clone(),
-                            content: content.clone(),
-                        };
-                        return Ok((page, key, false));
-                    }
-                }
-                let mut content = self.render(job, catalog, &rows)?;
-                if let Some(sink) = sink {
-                    sink(&job.path, &content)?;
-                    content = empty.clone();
-                }
-                let page = Page {
-                    path: job.path.clone(),
-                    content,
-                };
-                Ok((page, key, true))
-            })
+            .map(|&i| (i, render_one(&jobs[i])))
             .collect();
+        results.sort_unstable_by_key(|(i, _)| *i);
         let mut pages = Vec::with_capacity(results.len());
         let mut stats = RenderStats::default();
         let mut next = rustc_hash::FxHashMap::default();
         next.reserve(if off { 0 } else { results.len() });
-        for r in results {
+        for (_, r) in results {
             let (page, key, rendered) = r?;
             if rendered {
                 stats.rendered += 1
@@ -1317,7 +1329,11 @@ fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
 
 /// A badge on a definition's page, linking to its browse page (URL includes `base`).
 fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Value {
-    badge(value, at_base(base, facet_url(catalog, param, value)), param)
+    badge(
+        value,
+        at_base(base, facet_url(catalog, param, value)),
+        param,
+    )
 }
 
 /// A summary chip. Its class, tooltip and text are made here: in `badges.html` they took
@@ -1334,7 +1350,9 @@ fn badge(label: &str, url: Value, kind: &str) -> Value {
         let kind = kind.replace('_', " ");
         let mut chars = kind.chars();
         let kind: String = match chars.next() {
-            Some(first) => first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase(),
+            Some(first) => {
+                first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase()
+            }
             None => String::new(),
         };
         format!("{kind}: {label}")

@@ -413,6 +413,17 @@ impl SiteCache {
         }
     }
 
+    /// A cache for one build of `opts` that remembers nothing, with the templates compiled and
+    /// the commit looked up already: a one-off build does this while the definitions load.
+    pub fn for_build(opts: &Options) -> Result<SiteCache, String> {
+        let tera = crate::render::load_templates(opts.templates.as_deref())?;
+        Ok(SiteCache {
+            templates: Some((opts.templates.clone(), tera)),
+            commit: Some(opts.definitions.first().and_then(|d| source_commit(d))),
+            ..SiteCache::off()
+        })
+    }
+
     /// Remember everything, and leave downloads and search to be made on request (dev server).
     pub fn lazy() -> SiteCache {
         SiteCache {
@@ -430,8 +441,8 @@ impl SiteCache {
 
 /// The downloads (JSON, CSV) and the sitemap for the given page paths.
 pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
-    let all = std::sync::Mutex::new(Vec::new());
-    let _ = downloads_each(c, site, origin, paths, &|page| {
+    let all = std::sync::Mutex::new(vec![sitemap(site, origin, paths)]);
+    let _ = data_downloads_each(c, site, &|page| {
         all.lock().expect("not poisoned").push(page);
         Ok(())
     });
@@ -440,29 +451,31 @@ pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -
     all
 }
 
-/// Make the downloads and the sitemap in parallel, handing each to `each` when it is done.
-fn downloads_each(
-    c: &Catalog,
-    site: &SiteInfo,
-    origin: &str,
-    paths: &[String],
-    each: &(dyn Fn(Page) -> Result<(), String> + Sync),
-) -> Result<(), String> {
-    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
+/// `sitemap.xml`: every HTML page but the 404 page.
+fn sitemap(site: &SiteInfo, origin: &str, paths: &[String]) -> Page {
     let html: Vec<&str> = paths
         .iter()
         .map(String::as_str)
         .filter(|p| p.ends_with(".html") && *p != "404.html")
         .collect();
+    Page {
+        path: "sitemap.xml".into(),
+        content: export::sitemap(origin, &site.base, &html).into(),
+    }
+}
+
+/// Make the JSON and CSV downloads in parallel, handing each to `each` when it is done.
+fn data_downloads_each(
+    c: &Catalog,
+    site: &SiteInfo,
+    each: &(dyn Fn(Page) -> Result<(), String> + Sync),
+) -> Result<(), String> {
+    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
     let makers: Vec<(&str, Make)> = vec![
         ("metrics.json", Box::new(|| export::metrics_json(c, site))),
         ("events.json", Box::new(|| export::events_json(c, site))),
         ("metrics.csv", Box::new(|| export::metrics_csv(c, site))),
         ("events.csv", Box::new(|| export::events_csv(c, site))),
-        (
-            "sitemap.xml",
-            Box::new(|| export::sitemap(origin, &site.base, &html)),
-        ),
     ];
     makers.par_iter().try_for_each(|(path, make)| {
         each(Page {
@@ -534,9 +547,10 @@ pub fn render_site(
         }),
         None => gitlab_layout.then(|| GITLAB_REPO_URL.to_string()),
     };
-    // The dev server asks git once, not on every rebuild.
+    // The dev server asks git once, not on every rebuild; a one-off build may have asked
+    // already (see `SiteCache::for_build`).
     let commit = match &cache.commit {
-        Some(c) if cache.lazy => c.clone(),
+        Some(c) if cache.lazy || cache.render.is_off() => c.clone(),
         _ => {
             let c = opts.definitions.first().and_then(|d| source_commit(d));
             cache.commit = Some(c.clone());
@@ -597,9 +611,25 @@ pub fn render_site(
 
     let renderer = Renderer::new(tera, site.clone(), assets);
     timings.lap("templates", &mut t);
-    let (mut files, stats) = renderer.render_all(&loaded.catalog, &mut cache.render, sink)?;
+    // A one-off build writes the downloads (the largest files) while the pages render, so
+    // neither leaves a core idle at its end.
+    let (rendered, data) = match sink {
+        Some(sink) if !cache.lazy => {
+            let (rendered, data) = rayon::join(
+                || renderer.render_all(&loaded.catalog, &mut cache.render, Some(sink)),
+                || data_downloads_each(&loaded.catalog, &site, &|p| sink(&p.path, &p.content)),
+            );
+            (rendered, Some(data))
+        }
+        _ => (
+            renderer.render_all(&loaded.catalog, &mut cache.render, sink),
+            None,
+        ),
+    };
+    let (mut files, stats) = rendered?;
+    data.transpose()?;
     let mut cache_index = None;
-    timings.lap("render pages", &mut t);
+    timings.lap("render pages and downloads", &mut t);
     let pages = files.len();
     // /changes/: always present, so the navigation never leads nowhere.
     let changes = match &opts.baseline {
@@ -619,13 +649,12 @@ pub fn render_site(
         // The dev server produces downloads and search on request (see `serve`).
         cache.site = Some((site, origin));
     } else if let Some(sink) = sink {
-        // One-off build: each download is written as soon as it is made (they are the largest
-        // files); the search index is built by the caller, in the output folder.
+        // One-off build: the data downloads are written; the sitemap needs every page's path.
+        // The search index is built by the caller, in the output folder.
         let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
-        downloads_each(&loaded.catalog, &site, &origin, &paths, &|page| {
-            sink(&page.path, &page.content)
-        })?;
-        timings.lap("downloads", &mut t);
+        let map = sitemap(&site, &origin, &paths);
+        sink(&map.path, &map.content)?;
+        timings.lap("sitemap", &mut t);
     } else {
         let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
         files.extend(downloads(&loaded.catalog, &site, &origin, &paths));
@@ -662,10 +691,12 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
     let mut t = std::time::Instant::now();
     progress("reading and checking definitions");
-    let mut loaded = load(&opts.definitions);
+    let (mut loaded, cache) =
+        rayon::join(|| load(&opts.definitions), || SiteCache::for_build(opts));
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
+    let mut cache = cache.map_err(BuildError::Failed)?;
     // The parsed files (sources, positions) are only needed for diagnostics, which are made.
     loaded.documents = Vec::new();
     let mut timings = Timings::default();
@@ -706,7 +737,7 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         Ok(shards)
     };
     let (rendered, shards) = rayon::join(
-        || render_site(&loaded, opts, &mut SiteCache::off(), Some(&sink)),
+        || render_site(&loaded, opts, &mut cache, Some(&sink)),
         || {
             let t = std::time::Instant::now();
             search().map(|s| (s, t.elapsed()))
