@@ -48,6 +48,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// How many files are parsed while the schemas compile (about as many as one core parses in
+/// that time); they wait, parsed, to be checked against the schemas.
+const PARSED_WHILE_SCHEMAS_COMPILE: usize = 2048;
+
+/// A file parsed and checked on its own, not yet against the schemas.
+type ParsedFile = (
+    PathBuf,
+    Option<(SystemTime, u64)>,
+    Result<(Document, Diagnostics, Option<Definition>), Box<Diagnostic>>,
+);
+
 /// One file's parse and per-file checks, kept between rebuilds.
 struct Checked {
     stamp: Option<(SystemTime, u64)>,
@@ -156,29 +167,27 @@ impl Loader {
             })
             .collect();
         // Compiling the schemas takes a core for about a tenth of a 5k build: it runs while
-        // the files are parsed, and the schema check follows.
+        // the first files are parsed, which are then checked against them. Only that first
+        // batch is held parsed but unchecked (with its fields), so memory stays flat.
+        let parse = |f: &&SourceFile| {
+            let st = stamp(&f.path);
+            let result = parse::parse_file(f).map(|doc| {
+                let mut d = Diagnostics::default();
+                let def = validate::check_document(&doc, &mut d);
+                (doc, d, def)
+            });
+            (f.path.clone(), st, result)
+        };
+        let (first, rest) = stale.split_at(stale.len().min(PARSED_WHILE_SCHEMAS_COMPILE));
         let schema_files = &found.schemas;
         let cached_schemas = &mut self.schemas;
-        let (schemas, parsed) = rayon::join(
+        let (schemas, first) = rayon::join(
             || {
                 cached_schemas
                     .get_or_insert_with(|| schema::Schemas::load(schema_files).map(Arc::new))
                     .clone()
             },
-            || {
-                stale
-                    .par_iter()
-                    .map(|f| {
-                        let st = stamp(&f.path);
-                        let result = parse::parse_file(f).map(|doc| {
-                            let mut d = Diagnostics::default();
-                            let def = validate::check_document(&doc, &mut d);
-                            (doc, d, def)
-                        });
-                        (f.path.clone(), st, result)
-                    })
-                    .collect::<Vec<_>>()
-            },
+            || first.par_iter().map(parse).collect::<Vec<_>>(),
         );
         let schemas = match schemas {
             Ok(s) => Some(s),
@@ -193,21 +202,20 @@ impl Loader {
                 None
             }
         };
-        let fresh: Vec<(PathBuf, Checked)> = parsed
-            .into_par_iter()
-            .map(|(path, stamp, result)| {
-                let result = result.map(|(mut doc, mut d, def)| {
-                    if let (Some(s), Some(def)) = (&schemas, &def) {
-                        s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
-                    }
-                    // Checked: the definition has its own copy of the fields; what stays is
-                    // what later diagnostics need (path, source, positions).
-                    doc.fields = serde_json::Map::new();
-                    (Arc::new(doc), d, def)
-                });
-                (path, Checked { stamp, result })
-            })
-            .collect();
+        let check = |(path, stamp, result): ParsedFile| {
+            let result = result.map(|(mut doc, mut d, def)| {
+                if let (Some(s), Some(def)) = (&schemas, &def) {
+                    s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
+                }
+                // Checked: the definition has its own copy of the fields; what stays is
+                // what later diagnostics need (path, source, positions).
+                doc.fields = serde_json::Map::new();
+                (Arc::new(doc), d, def)
+            });
+            (path, Checked { stamp, result })
+        };
+        let mut fresh: Vec<(PathBuf, Checked)> = first.into_par_iter().map(check).collect();
+        fresh.par_extend(rest.par_iter().map(|f| check(parse(f))));
         let parsed = fresh.len();
         self.files.extend(fresh);
         if relisted {
