@@ -76,36 +76,58 @@ pub struct Document {
     pub spans: Spans,
 }
 
+/// When a file was last modified and its length, to notice it changed.
+pub type Stamp = (std::time::SystemTime, u64);
+
 /// Read and parse one file. Every failure becomes one diagnostic naming file, line and column.
-pub fn parse_file(file: &SourceFile) -> Result<Document, Box<Diagnostic>> {
-    let fail =
-        |rule, pos, msg: String| Box::new(Diagnostic::error(rule, file.path.clone(), pos, msg));
-    let meta = std::fs::metadata(&file.path).map_err(|e| {
-        fail(
+/// Also returns the file's stamp, taken from the open file before reading it (one path lookup
+/// per file, not three: at 100k definitions those were a tenth of the reading time).
+pub fn parse_file(file: &SourceFile) -> (Option<Stamp>, Result<Document, Box<Diagnostic>>) {
+    use std::io::Read;
+    let fail = |e: std::io::Error| {
+        Box::new(Diagnostic::error(
             "unreadable",
+            file.path.clone(),
             Position::default(),
             format!("cannot read: {e}"),
-        )
-    })?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Box::new(
+        ))
+    };
+    let opened = std::fs::File::open(&file.path).and_then(|f| Ok((f.metadata()?, f)));
+    let (meta, mut f) = match opened {
+        Ok(o) => o,
+        Err(e) => return (None, Err(fail(e))),
+    };
+    let stamp = meta.modified().ok().map(|m| (m, meta.len()));
+    let too_large = |found: String| {
+        Box::new(
             Diagnostic::error(
                 "file-too-large",
                 file.path.clone(),
                 Position::default(),
                 "file too large to be a definition; not read",
             )
-            .found(format!("{} bytes", meta.len()))
+            .found(found)
             .expected(format!("at most {MAX_FILE_BYTES} bytes")),
-        ));
-    }
-    let bytes = std::fs::read(&file.path).map_err(|e| {
-        fail(
-            "unreadable",
-            Position::default(),
-            format!("cannot read: {e}"),
         )
-    })?;
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return (stamp, Err(too_large(format!("{} bytes", meta.len()))));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // `take`: a file that grows while being read still stops past the limit.
+    if let Err(e) = (&mut f).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return (stamp, Err(fail(e)));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return (
+            stamp,
+            Err(too_large(format!("more than {MAX_FILE_BYTES} bytes"))),
+        );
+    }
+    (stamp, parse_bytes(file, bytes))
+}
+
+fn parse_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Document, Box<Diagnostic>> {
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {

@@ -55,7 +55,7 @@ const PARSED_WHILE_SCHEMAS_COMPILE: usize = 2048;
 /// A file parsed and checked on its own, not yet against the schemas.
 type ParsedFile = (
     PathBuf,
-    Option<(SystemTime, u64)>,
+    Option<parse::Stamp>,
     Result<(Document, Diagnostics, Option<Definition>), Box<Diagnostic>>,
 );
 
@@ -170,8 +170,8 @@ impl Loader {
         // the first files are parsed, which are then checked against them. Only that first
         // batch is held parsed but unchecked (with its fields), so memory stays flat.
         let parse = |f: &&SourceFile| {
-            let st = stamp(&f.path);
-            let result = parse::parse_file(f).map(|doc| {
+            let (st, result) = parse::parse_file(f);
+            let result = result.map(|doc| {
                 let mut d = Diagnostics::default();
                 let def = validate::check_document(&doc, &mut d);
                 (doc, d, def)
