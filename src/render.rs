@@ -650,18 +650,23 @@ impl Renderer {
         if let Some(g) = &m.group {
             badges.push(facet_badge(catalog, &self.site.base, "group", g));
         }
-        let item = json!({
-            "title": m.key_path,
-            "key_paths": m.expanded_key_paths(),
-            "json_paths": m.expanded_key_paths().iter().map(|k| json!({"key_path": k, "jq": jq_path(k)})).collect::<Vec<_>>(),
-            "description_html": markdown(&m.description),
-            "status": m.status,
-            "removed": m.removed,
-            "fields": fields(catalog, &self.site.base, &m.fields, Kind::Metric),
-            "events": events,
-            "source": self.source(&m.source.rel),
-            "badges": badges,
-        });
+        let key_paths = m.expanded_key_paths();
+        let json_paths: Vec<Value> = key_paths
+            .iter()
+            .map(|k| object([("key_path", k.as_str().into()), ("jq", jq_path(k).into())]))
+            .collect();
+        let item = object([
+            ("title", m.key_path.as_str().into()),
+            ("key_paths", key_paths.into()),
+            ("json_paths", json_paths.into()),
+            ("description_html", markdown(&m.description).into()),
+            ("status", m.status.as_str().into()),
+            ("removed", m.removed.into()),
+            ("fields", fields(catalog, &self.site.base, &m.fields, Kind::Metric).into()),
+            ("events", events.into()),
+            ("source", self.source(&m.source.rel)),
+            ("badges", badges.into()),
+        ]);
         let mut ctx = self.context("metrics", &m.key_path);
         ctx.insert_value("item", item);
         ctx
@@ -703,21 +708,21 @@ impl Renderer {
             badges.push(facet_badge(catalog, &self.site.base, "group", g));
         }
         let title = e.id().replace('/', " / ");
-        let item = json!({
-            "title": title,
-            "action": e.action,
-            "category": e.display_category(),
-            "description_html": markdown(&e.description),
-            "status": e.status,
-            "removed": e.removed,
-            "internal": e.internal,
-            "fields": fields(catalog, &self.site.base, &e.fields, Kind::Event),
-            "properties": properties,
-            "identifiers": identifiers,
-            "metrics": metrics,
-            "source": self.source(&e.source.rel),
-            "badges": badges,
-        });
+        let item = object([
+            ("title", title.as_str().into()),
+            ("action", e.action.as_str().into()),
+            ("category", e.display_category().into()),
+            ("description_html", markdown(&e.description).into()),
+            ("status", e.status.as_str().into()),
+            ("removed", e.removed.into()),
+            ("internal", e.internal.into()),
+            ("fields", fields(catalog, &self.site.base, &e.fields, Kind::Event).into()),
+            ("properties", properties.into()),
+            ("identifiers", identifiers.into()),
+            ("metrics", metrics.into()),
+            ("source", self.source(&e.source.rel)),
+            ("badges", badges.into()),
+        ]);
         let mut ctx = self.context("events", &title);
         ctx.insert_value("item", item);
         ctx
@@ -1357,14 +1362,14 @@ fn badge(label: &str, url: Value, kind: &str) -> Value {
         };
         format!("{kind}: {label}")
     });
-    json!({
-        "label": label,
-        "url": url,
-        "kind": kind,
-        "class": class,
-        "title": title,
-        "text": label.replace('_', " "),
-    })
+    object([
+        ("label", label.into()),
+        ("url", url),
+        ("kind", kind.into()),
+        ("class", class.into()),
+        ("title", title.into()),
+        ("text", label.replace('_', " ").into()),
+    ])
 }
 
 /// A site-relative URL made absolute under `base`; absolute URLs and nulls pass through.
@@ -1423,32 +1428,39 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
         );
     }
     let key_paths = m.expanded_key_paths();
-    json!({
-        "ord": i,
-        "slug": catalog.metric_slugs[i],
-        "url": format!("metrics/{}/", catalog.metric_slugs[i]),
-        "key_path": m.key_path,
-        "more_count": key_paths.len().saturating_sub(1),
-        "more_title": key_paths.join(", "),
-        "key_paths": key_paths,
-        "category_key": m.data_category.to_lowercase(),
-        "status_key": m.status.to_lowercase(),
-        "status_text": m.status.replace('_', " "),
-        "time_frames_text": m.time_frames.join(", "),
-        "pis_text": m.performance_indicators.join(", "),
-        "filter_attrs": filter_attrs(&f),
-        "description": description,
-        "group": m.group,
-        "data_category": m.data_category,
-        "status": m.status,
-        "time_frames": m.time_frames,
-        "data_source": m.data_source,
-        "tiers": m.tiers,
-        "milestone": m.milestone,
-        "pis": m.performance_indicators,
-        "removed": m.removed,
-        "f": f,
-    })
+    let slug = &catalog.metric_slugs[i];
+    object([
+        ("ord", i.into()),
+        ("slug", slug.as_str().into()),
+        ("url", format!("metrics/{slug}/").into()),
+        ("key_path", m.key_path.as_str().into()),
+        ("more_count", key_paths.len().saturating_sub(1).into()),
+        ("more_title", key_paths.join(", ").into()),
+        ("key_paths", key_paths.into()),
+        ("category_key", m.data_category.to_lowercase().into()),
+        ("status_key", m.status.to_lowercase().into()),
+        ("status_text", m.status.replace('_', " ").into()),
+        ("time_frames_text", m.time_frames.join(", ").into()),
+        ("pis_text", m.performance_indicators.join(", ").into()),
+        ("filter_attrs", filter_attrs(&f).into()),
+        ("description", description.into()),
+        ("group", m.group.as_deref().into()),
+        ("data_category", m.data_category.as_str().into()),
+        ("status", m.status.as_str().into()),
+        ("time_frames", m.time_frames.as_slice().into()),
+        ("data_source", m.data_source.as_deref().into()),
+        ("tiers", m.tiers.as_slice().into()),
+        ("milestone", m.milestone.as_deref().into()),
+        ("pis", m.performance_indicators.as_slice().into()),
+        ("removed", m.removed.into()),
+        ("f", f.into()),
+    ])
+}
+
+/// A JSON object of these fields, in this order. The values are moved in: `json!` would
+/// serialize each nested value again, copying every field list and row of a page.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// A row's filter values as ` data-f-<param>="v1|v2"` attributes (what `site.js` filters on),
@@ -1482,29 +1494,33 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
     }
     let props: Vec<&str> = e.properties.iter().map(|p| p.name.as_str()).collect();
     let category = e.display_category();
-    json!({
-        "status_key": e.status.to_lowercase(),
-        "status_text": e.status.replace('_', " "),
-        "classification_key": e.classification.as_deref().map(str::to_lowercase),
-        "properties_text": props.join(", "),
-        "filter_attrs": filter_attrs(&f),
-        "ord": catalog.metrics.len() + i,
-        "slug": catalog.event_slugs[i],
-        "url": format!("events/{}/", catalog.event_slugs[i]),
-        "action": e.action,
-        "category": category,
-        "description": description,
-        "identifiers": e.identifiers,
-        "properties": props,
-        "classification": e.classification,
-        "group": e.group,
-        "tiers": e.tiers,
-        "milestone": e.milestone,
-        "status": e.status,
-        "removed": e.removed,
-        "internal": e.internal,
-        "f": f,
-    })
+    let slug = &catalog.event_slugs[i];
+    object([
+        ("status_key", e.status.to_lowercase().into()),
+        ("status_text", e.status.replace('_', " ").into()),
+        (
+            "classification_key",
+            e.classification.as_deref().map(str::to_lowercase).into(),
+        ),
+        ("properties_text", props.join(", ").into()),
+        ("filter_attrs", filter_attrs(&f).into()),
+        ("ord", (catalog.metrics.len() + i).into()),
+        ("slug", slug.as_str().into()),
+        ("url", format!("events/{slug}/").into()),
+        ("action", e.action.as_str().into()),
+        ("category", category.into()),
+        ("description", description.into()),
+        ("identifiers", e.identifiers.as_slice().into()),
+        ("properties", props.into()),
+        ("classification", e.classification.as_deref().into()),
+        ("group", e.group.as_deref().into()),
+        ("tiers", e.tiers.as_slice().into()),
+        ("milestone", e.milestone.as_deref().into()),
+        ("status", e.status.as_str().into()),
+        ("removed", e.removed.into()),
+        ("internal", e.internal.into()),
+        ("f", f.into()),
+    ])
 }
 
 /// Every field of a definition for its page, in file order, with links where a value has a
@@ -1533,7 +1549,7 @@ fn fields(catalog: &Catalog, base: &str, raw: &Map<String, Value>, kind: Kind) -
                 } else {
                     Value::Null
                 };
-                json!({"text": s, "url": url})
+                object([("text", s.into()), ("url", url)])
             };
             let (items, block): (Vec<Value>, Option<String>) = match v {
                 Value::Null => (Vec::new(), None),
@@ -1549,8 +1565,14 @@ fn fields(catalog: &Catalog, base: &str, raw: &Map<String, Value>, kind: Kind) -
             };
             let code = matches!(name.as_str(), "key_path" | "action" | "instrumentation_class" | "category");
             let value_html = field_value_html(&items, block.as_deref(), code);
-            json!({"name": name, "anchor": anchor(name), "items": items, "code": code, "block": block,
-                "value_html": value_html})
+            object([
+                ("name", name.as_str().into()),
+                ("anchor", anchor(name).into()),
+                ("items", items.into()),
+                ("code", code.into()),
+                ("block", block.into()),
+                ("value_html", value_html.into()),
+            ])
         })
         .collect()
 }
