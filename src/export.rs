@@ -11,57 +11,146 @@ use serde_json::{json, Value};
 
 /// Normalised metric record as exported (and read back by `--baseline`).
 pub fn metric_json(c: &Catalog, i: usize, site: &SiteInfo) -> Value {
-    let m: &Metric = &c.metrics[i];
-    json!({
-        "key_path": m.key_path,
-        "key_paths": m.expanded_key_paths(),
-        "description": m.description,
-        "product_group": m.group,
-        "product_categories": m.product_categories,
-        "data_category": m.data_category,
-        "status": m.status,
-        "time_frame": m.time_frames,
-        "data_source": m.data_source,
-        "value_type": m.value_type,
-        "tiers": m.tiers,
-        "milestone": m.milestone,
-        "milestone_removed": m.milestone_removed,
-        "performance_indicator_type": m.performance_indicators,
-        "events": m.events.iter().map(|e| json!({"name": e.name, "unique": e.unique})).collect::<Vec<_>>(),
-        "introduced_by_url": m.introduced_by_url,
-        "removed_by_url": m.removed_by_url,
-        "url": format!("{}metrics/{}/", site.base, c.metric_slugs[i]),
-        "source_path": m.source.rel,
-        "definition": m.fields,
-    })
+    serde_json::to_value(metric_record(c, i, site)).expect("records serialise")
 }
 
 /// Normalised event record as exported.
 pub fn event_json(c: &Catalog, i: usize, site: &SiteInfo) -> Value {
+    serde_json::to_value(event_record(c, i, site)).expect("records serialise")
+}
+
+/// A metric's exported record, borrowing from the catalog: the downloads serialise it straight
+/// to JSON, without first copying the whole definition into a JSON value.
+#[derive(Serialize)]
+struct MetricRecord<'a> {
+    key_path: &'a str,
+    key_paths: Vec<String>,
+    description: &'a str,
+    product_group: &'a Option<String>,
+    product_categories: &'a [String],
+    data_category: &'a str,
+    status: &'a str,
+    time_frame: &'a [String],
+    data_source: &'a Option<String>,
+    value_type: &'a Option<String>,
+    tiers: &'a [String],
+    milestone: &'a Option<String>,
+    milestone_removed: &'a Option<String>,
+    performance_indicator_type: &'a [String],
+    events: Vec<MetricEventRecord<'a>>,
+    introduced_by_url: &'a Option<String>,
+    removed_by_url: &'a Option<String>,
+    url: String,
+    source_path: &'a str,
+    definition: &'a serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct MetricEventRecord<'a> {
+    name: &'a str,
+    unique: &'a Option<String>,
+}
+
+fn metric_record<'a>(c: &'a Catalog, i: usize, site: &SiteInfo) -> MetricRecord<'a> {
+    let m: &Metric = &c.metrics[i];
+    MetricRecord {
+        key_path: &m.key_path,
+        key_paths: m.expanded_key_paths(),
+        description: &m.description,
+        product_group: &m.group,
+        product_categories: &m.product_categories,
+        data_category: &m.data_category,
+        status: &m.status,
+        time_frame: &m.time_frames,
+        data_source: &m.data_source,
+        value_type: &m.value_type,
+        tiers: &m.tiers,
+        milestone: &m.milestone,
+        milestone_removed: &m.milestone_removed,
+        performance_indicator_type: &m.performance_indicators,
+        events: m
+            .events
+            .iter()
+            .map(|e| MetricEventRecord {
+                name: &e.name,
+                unique: &e.unique,
+            })
+            .collect(),
+        introduced_by_url: &m.introduced_by_url,
+        removed_by_url: &m.removed_by_url,
+        url: format!("{}metrics/{}/", site.base, c.metric_slugs[i]),
+        source_path: &m.source.rel,
+        definition: &m.fields,
+    }
+}
+
+/// An event's exported record (see [`MetricRecord`]).
+#[derive(Serialize)]
+struct EventRecord<'a> {
+    id: String,
+    action: &'a str,
+    category: String,
+    internal_events: bool,
+    description: &'a str,
+    identifiers: &'a [String],
+    additional_properties: Vec<PropertyRecord<'a>>,
+    classification: &'a Option<String>,
+    service_name: &'a str,
+    product_group: &'a Option<String>,
+    product_categories: &'a [String],
+    tiers: &'a [String],
+    milestone: &'a Option<String>,
+    milestone_removed: &'a Option<String>,
+    status: &'a str,
+    introduced_by_url: &'a Option<String>,
+    removed_by_url: &'a Option<String>,
+    metrics: Vec<&'a str>,
+    url: String,
+    source_path: &'a str,
+    definition: &'a serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct PropertyRecord<'a> {
+    name: &'a str,
+    description: &'a Option<String>,
+}
+
+fn event_record<'a>(c: &'a Catalog, i: usize, site: &SiteInfo) -> EventRecord<'a> {
     let e: &Event = &c.events[i];
-    json!({
-        "id": e.id(),
-        "action": e.action,
-        "category": e.display_category(),
-        "internal_events": e.internal,
-        "description": e.description,
-        "identifiers": e.identifiers,
-        "additional_properties": e.properties.iter().map(|p| json!({"name": p.name, "description": p.description})).collect::<Vec<_>>(),
-        "classification": e.classification,
-        "service_name": e.service_name,
-        "product_group": e.group,
-        "product_categories": e.product_categories,
-        "tiers": e.tiers,
-        "milestone": e.milestone,
-        "milestone_removed": e.milestone_removed,
-        "status": e.status,
-        "introduced_by_url": e.introduced_by_url,
-        "removed_by_url": e.removed_by_url,
-        "metrics": c.event_metrics[i].iter().map(|&mi| c.metrics[mi].key_path.clone()).collect::<Vec<_>>(),
-        "url": format!("{}events/{}/", site.base, c.event_slugs[i]),
-        "source_path": e.source.rel,
-        "definition": e.fields,
-    })
+    EventRecord {
+        id: e.id(),
+        action: &e.action,
+        category: e.display_category(),
+        internal_events: e.internal,
+        description: &e.description,
+        identifiers: &e.identifiers,
+        additional_properties: e
+            .properties
+            .iter()
+            .map(|p| PropertyRecord {
+                name: &p.name,
+                description: &p.description,
+            })
+            .collect(),
+        classification: &e.classification,
+        service_name: &e.service_name,
+        product_group: &e.group,
+        product_categories: &e.product_categories,
+        tiers: &e.tiers,
+        milestone: &e.milestone,
+        milestone_removed: &e.milestone_removed,
+        status: &e.status,
+        introduced_by_url: &e.introduced_by_url,
+        removed_by_url: &e.removed_by_url,
+        metrics: c.event_metrics[i]
+            .iter()
+            .map(|&mi| c.metrics[mi].key_path.as_str())
+            .collect(),
+        url: format!("{}events/{}/", site.base, c.event_slugs[i]),
+        source_path: &e.source.rel,
+        definition: &e.fields,
+    }
 }
 
 fn stamp(site: &SiteInfo) -> Value {
@@ -73,7 +162,7 @@ pub fn metrics_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
     listing_json(
         site,
         "metrics",
-        Records(c.metrics.len(), &|i| metric_json(c, i, site)),
+        Records(c.metrics.len(), &|i| metric_record(c, i, site)),
     )
 }
 
@@ -82,14 +171,14 @@ pub fn events_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
     listing_json(
         site,
         "events",
-        Records(c.events.len(), &|i| event_json(c, i, site)),
+        Records(c.events.len(), &|i| event_record(c, i, site)),
     )
 }
 
 /// `{ "generated", "count", <name>: [records] }`, pretty-printed.
-fn listing_json(site: &SiteInfo, name: &'static str, records: Records) -> Vec<u8> {
-    struct Listing<'a>(Value, &'static str, Records<'a>);
-    impl Serialize for Listing<'_> {
+fn listing_json<T: Serialize>(site: &SiteInfo, name: &'static str, records: Records<T>) -> Vec<u8> {
+    struct Listing<'a, T>(Value, &'static str, Records<'a, T>);
+    impl<T: Serialize> Serialize for Listing<'_, T> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(Some(3))?;
@@ -103,10 +192,10 @@ fn listing_json(site: &SiteInfo, name: &'static str, records: Records) -> Vec<u8
     serde_json::to_vec_pretty(&doc).expect("json serialises")
 }
 
-/// A list serialised one record at a time: the whole list never exists as JSON values at once.
-struct Records<'a>(usize, &'a (dyn Fn(usize) -> Value + Sync));
+/// A list serialised one record at a time: the whole list never exists in memory at once.
+struct Records<'a, T>(usize, &'a (dyn Fn(usize) -> T + Sync));
 
-impl Serialize for Records<'_> {
+impl<T: Serialize> Serialize for Records<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.0))?;
