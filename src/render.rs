@@ -320,47 +320,69 @@ impl Renderer {
 
     /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
     /// definition, its page name and position are unchanged), then shared by every table that
-    /// lists them. Returns each row's HTML and key.
+    /// lists them. One row context serves both forms (`kinds`: the full row and the compact
+    /// item), so it is built once per definition. Returns each form's rows with their keys.
     fn row_fragments(
         &self,
-        kind: RowKind,
+        kinds: [RowKind; 2],
         n: usize,
         key_of: impl Fn(usize) -> u64 + Sync,
         row_of: impl Fn(usize) -> Value + Sync,
         cache: &mut RenderCache,
-    ) -> Result<Vec<(Arc<str>, u64)>, String> {
+    ) -> Result<[Vec<(Arc<str>, u64)>; 2], String> {
         use rayon::prelude::*;
-        let (name, template) = match kind {
+        let names = kinds.map(|kind| match kind {
             RowKind::Metric => ("metric", "metric_row.html"),
             RowKind::Event => ("event", "event_row.html"),
             RowKind::MetricItem => ("metric_item", "metric_item.html"),
             RowKind::EventItem => ("event_item", "event_item.html"),
-        };
+        });
         let off = cache.off;
         let cached = &cache.rows;
-        let rendered: Vec<Result<(Arc<str>, u64), String>> = (0..n)
+        type Pair = [(Arc<str>, u64); 2];
+        let rendered: Vec<Result<Pair, String>> = (0..n)
             .into_par_iter()
             .map(|i| {
                 let key = if off { 0 } else { key_of(i) };
-                if let Some((k, html)) = cached.get(&(name, i)) {
-                    if *k == key && !off {
-                        return Ok((html.clone(), key));
-                    }
+                let hit = |name| {
+                    cached
+                        .get(&(name, i))
+                        .filter(|(k, _)| *k == key && !off)
+                        .map(|(_, html)| html.clone())
+                };
+                if let (Some(a), Some(b)) = (hit(names[0].0), hit(names[1].0)) {
+                    return Ok([(a, key), (b, key)]);
                 }
                 let mut ctx = Ctx::default();
                 ctx.insert("base", &self.site.base);
                 ctx.insert_value("row", row_of(i));
-                Ok((Arc::from(self.render_owned(template, ctx)?.trim()), key))
+                let context =
+                    Context::from_value(Value::Object(ctx.0)).map_err(|e| template_error(&e))?;
+                let render = |template: &str| -> Result<(Arc<str>, u64), String> {
+                    let html = self
+                        .tera
+                        .render(template, &context)
+                        .map_err(|e| template_error(&e))?;
+                    Ok((Arc::from(html.trim()), key))
+                };
+                Ok([render(names[0].1)?, render(names[1].1)?])
             })
             .collect();
-        let rows: Vec<(Arc<str>, u64)> = rendered.into_iter().collect::<Result<_, _>>()?;
+        let mut out: [Vec<(Arc<str>, u64)>; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
+        for pair in rendered {
+            let [a, b] = pair?;
+            out[0].push(a);
+            out[1].push(b);
+        }
         if !off {
-            cache.rows.retain(|(k, i), _| *k != name || *i < n);
-            for (i, (html, key)) in rows.iter().enumerate() {
-                cache.rows.insert((name, i), (*key, html.clone()));
+            for (form, (name, _)) in out.iter().zip(names) {
+                cache.rows.retain(|(k, i), _| *k != name || *i < n);
+                for (i, (html, key)) in form.iter().enumerate() {
+                    cache.rows.insert((name, i), (*key, html.clone()));
+                }
             }
         }
-        Ok(rows)
+        Ok(out)
     }
 
     /// Hash of what every page shares (site facts, assets, base).
@@ -464,13 +486,23 @@ impl Renderer {
         let ne = catalog.events.len();
         let row = |i| metric_row(catalog, i);
         let erow = |i| event_row(catalog, i);
+        let [metric, metric_item] = self.row_fragments(
+            [RowKind::Metric, RowKind::MetricItem],
+            nm,
+            metric_key,
+            row,
+            cache,
+        )?;
+        let [event, event_item] = self.row_fragments(
+            [RowKind::Event, RowKind::EventItem],
+            ne,
+            event_key,
+            erow,
+            cache,
+        )?;
         Ok(Rows {
-            html: [
-                self.row_fragments(RowKind::Metric, nm, metric_key, row, cache)?,
-                self.row_fragments(RowKind::Event, ne, event_key, erow, cache)?,
-                self.row_fragments(RowKind::MetricItem, nm, metric_key, row, cache)?,
-                self.row_fragments(RowKind::EventItem, ne, event_key, erow, cache)?,
-            ],
+            // Indexed by `RowKind`.
+            html: [metric, event, metric_item, event_item],
             removed_metrics: catalog.metrics.iter().map(|m| m.removed).collect(),
             removed_events: catalog.events.iter().map(|e| e.removed).collect(),
         })
@@ -662,7 +694,10 @@ impl Renderer {
             ("description_html", markdown(&m.description).into()),
             ("status", m.status.as_str().into()),
             ("removed", m.removed.into()),
-            ("fields", fields(catalog, &self.site.base, &m.fields, Kind::Metric).into()),
+            (
+                "fields",
+                fields(catalog, &self.site.base, &m.fields, Kind::Metric).into(),
+            ),
             ("events", events.into()),
             ("source", self.source(&m.source.rel)),
             ("badges", badges.into()),
@@ -716,7 +751,10 @@ impl Renderer {
             ("status", e.status.as_str().into()),
             ("removed", e.removed.into()),
             ("internal", e.internal.into()),
-            ("fields", fields(catalog, &self.site.base, &e.fields, Kind::Event).into()),
+            (
+                "fields",
+                fields(catalog, &self.site.base, &e.fields, Kind::Event).into(),
+            ),
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
             ("metrics", metrics.into()),
@@ -1460,7 +1498,12 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
 /// A JSON object of these fields, in this order. The values are moved in: `json!` would
 /// serialize each nested value again, copying every field list and row of a page.
 fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 /// A row's filter values as ` data-f-<param>="v1|v2"` attributes (what `site.js` filters on),
@@ -1557,13 +1600,24 @@ fn fields(catalog: &Catalog, base: &str, raw: &Map<String, Value>, kind: Kind) -
                 Value::Bool(_) | Value::Number(_) => (vec![item(v.to_string())], None),
                 Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => (
                     a.iter()
-                        .map(|x| item(match x { Value::String(s) => s.clone(), o => o.to_string() }))
+                        .map(|x| {
+                            item(match x {
+                                Value::String(s) => s.clone(),
+                                o => o.to_string(),
+                            })
+                        })
                         .collect(),
                     None,
                 ),
-                other => (Vec::new(), Some(serde_json::to_string_pretty(other).unwrap_or_default())),
+                other => (
+                    Vec::new(),
+                    Some(serde_json::to_string_pretty(other).unwrap_or_default()),
+                ),
             };
-            let code = matches!(name.as_str(), "key_path" | "action" | "instrumentation_class" | "category");
+            let code = matches!(
+                name.as_str(),
+                "key_path" | "action" | "instrumentation_class" | "category"
+            );
             let value_html = field_value_html(&items, block.as_deref(), code);
             object([
                 ("name", name.as_str().into()),
