@@ -61,7 +61,7 @@ type ParsedFile = (
 
 /// One file's parse and per-file checks, kept between rebuilds.
 struct Checked {
-    stamp: Option<(SystemTime, u64)>,
+    stamp: Option<parse::Stamp>,
     result: Result<(Arc<Document>, Diagnostics, Option<Definition>), Box<Diagnostic>>,
 }
 
