@@ -237,6 +237,9 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
+    if matches!(cli.command, Command::Build(_) | Command::Check(_)) {
+        no_huge_pages();
+    }
     ExitCode::from(match cli.command {
         Command::Build(args) => build(args, config),
         Command::Check(args) => check(args, &config),
@@ -248,6 +251,17 @@ fn main() -> ExitCode {
             EXIT_OK
         }
     })
+}
+
+/// Opt this process out of transparent huge pages. mimalloc asks for them, and a one-off
+/// build, which touches its memory once, then paid for zeroing 2 MB at every first touch: about
+/// a fifth of its system time (5k benchmark: -7 % wall time). The dev server keeps them.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 fn existing_dir(
