@@ -299,11 +299,21 @@ fn discard(dir: &Path) {
 pub const MIN_GZIP_BYTES: usize = 14 * 1024;
 
 /// Text files worth compressing: hosts serve `x.gz` for `x` when the client accepts gzip.
+/// Search shards keep their twins down to 256 bytes: the search fetches several per query as
+/// the visitor types, so their bytes add up (5k: 1.1 KB a query instead of 5.3 KB).
 fn compressible(rel: &str, len: usize) -> bool {
     const TEXT: [&str; 8] = [
         ".html", ".css", ".js", ".json", ".xml", ".csv", ".svg", ".txt",
     ];
-    len >= MIN_GZIP_BYTES && TEXT.iter().any(|e| rel.ends_with(e))
+    let min = if rel
+        .strip_prefix(crate::search::SHARD_DIR)
+        .is_some_and(|r| r.starts_with('/'))
+    {
+        256
+    } else {
+        MIN_GZIP_BYTES
+    };
+    len >= min && TEXT.iter().any(|e| rel.ends_with(e))
 }
 
 fn with_gz(p: &Path) -> PathBuf {
