@@ -105,8 +105,14 @@ const ROWS_MARKER: [&str; 4] = [
 ];
 
 /// Every fragment of every kind, with its cache key, by definition index.
+/// Rendered rows of one kind: each row's HTML and cache key.
+type Fragments = Vec<(Arc<str>, u64)>;
+
+/// A page as rendered or reused, its cache key, and whether it was rendered.
+type PageOutcome = (Page, u64, bool);
+
 struct Rows {
-    html: [Vec<(Arc<str>, u64)>; 4],
+    html: [Fragments; 4],
     removed_metrics: Vec<bool>,
     removed_events: Vec<bool>,
 }
@@ -329,7 +335,7 @@ impl Renderer {
         key_of: impl Fn(usize) -> u64 + Sync,
         row_of: impl Fn(usize) -> Value + Sync,
         cache: &mut RenderCache,
-    ) -> Result<[Vec<(Arc<str>, u64)>; 2], String> {
+    ) -> Result<[Fragments; 2], String> {
         use rayon::prelude::*;
         let names = kinds.map(|kind| match kind {
             RowKind::Metric => ("metric", "metric_row.html"),
@@ -368,7 +374,7 @@ impl Renderer {
                 Ok([render(names[0].1)?, render(names[1].1)?])
             })
             .collect();
-        let mut out: [Vec<(Arc<str>, u64)>; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
+        let mut out: [Fragments; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
         for pair in rendered {
             let [a, b] = pair?;
             out[0].push(a);
@@ -415,7 +421,7 @@ impl Renderer {
         order.sort_by_key(|&i| {
             std::cmp::Reverse(jobs[i].tables.iter().map(|t| t.rows.len()).sum::<usize>())
         });
-        let render_one = |job: &Job| -> Result<(Page, u64, bool), String> {
+        let render_one = |job: &Job| -> Result<PageOutcome, String> {
             let key = match (off, job.key, &job.body) {
                 (true, ..) => 0,
                 (false, Some(k), _) => k,
@@ -446,7 +452,7 @@ impl Renderer {
             };
             Ok((page, key, true))
         };
-        let mut results: Vec<(usize, Result<(Page, u64, bool), String>)> = order
+        let mut results: Vec<(usize, Result<PageOutcome, String>)> = order
             .par_iter()
             .map(|&i| (i, render_one(&jobs[i])))
             .collect();
