@@ -84,6 +84,8 @@ fn main() {
         static_dir: None,
         build_time: None,
         baseline: None,
+        place_warnings: true,
+        exit_after: false,
     };
     let mut live = LiveSite::new(opts);
     let first = live.rebuild(&[]);

@@ -22,6 +22,42 @@ pub struct Position {
     pub column: usize,
 }
 
+/// Where a problem is: a known position, or a field (by JSON pointer, `/events/0/name`) whose
+/// position is looked up in the source only if the diagnostic is shown. Positions come from a
+/// second parse of the file, which a build that only counts its warnings skips.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum At {
+    Position(Position),
+    /// The value of a field.
+    Value(String),
+    /// The key of a field (for "unknown field" or "missing field" problems).
+    Key(String),
+}
+
+impl At {
+    pub fn value(pointer: &str) -> At {
+        At::Value(pointer.to_string())
+    }
+
+    pub fn key(pointer: &str) -> At {
+        At::Key(pointer.to_string())
+    }
+}
+
+impl From<Position> for At {
+    fn from(p: Position) -> At {
+        At::Position(p)
+    }
+}
+
+/// A field a diagnostic points at but has not been located yet (see [`At`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unplaced {
+    pub at: At,
+    /// Attach the source line once placed (`with_source` was asked before the position was known).
+    pub snippet: bool,
+}
+
 /// One problem in one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
@@ -39,6 +75,9 @@ pub struct Diagnostic {
     /// The offending source line, when the file could be read as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// Set until the field this is about has been located (`position` is then line 0).
+    #[serde(skip)]
+    pub unplaced: Option<Box<Unplaced>>,
 }
 
 impl Diagnostic {
@@ -46,9 +85,16 @@ impl Diagnostic {
         severity: Severity,
         rule: &'static str,
         file: impl Into<PathBuf>,
-        position: Position,
+        at: impl Into<At>,
         message: impl Into<String>,
     ) -> Self {
+        let (position, unplaced) = match at.into() {
+            At::Position(p) => (p, None),
+            at => (
+                Position::default(),
+                Some(Box::new(Unplaced { at, snippet: false })),
+            ),
+        };
         Diagnostic {
             severity,
             rule,
@@ -58,25 +104,26 @@ impl Diagnostic {
             found: None,
             expected: None,
             snippet: None,
+            unplaced,
         }
     }
 
     pub fn error(
         rule: &'static str,
         file: impl Into<PathBuf>,
-        position: Position,
+        at: impl Into<At>,
         message: impl Into<String>,
     ) -> Self {
-        Self::new(Severity::Error, rule, file, position, message)
+        Self::new(Severity::Error, rule, file, at, message)
     }
 
     pub fn warning(
         rule: &'static str,
         file: impl Into<PathBuf>,
-        position: Position,
+        at: impl Into<At>,
         message: impl Into<String>,
     ) -> Self {
-        Self::new(Severity::Warning, rule, file, position, message)
+        Self::new(Severity::Warning, rule, file, at, message)
     }
 
     pub fn found(mut self, found: impl Into<String>) -> Self {
@@ -89,15 +136,41 @@ impl Diagnostic {
         self
     }
 
-    /// Attach the source line at this diagnostic's position.
+    /// Attach the source line at this diagnostic's position (once it is placed, if it is not yet).
     pub fn with_source(mut self, source: &str) -> Self {
+        if let Some(u) = &mut self.unplaced {
+            u.snippet = true;
+            return self;
+        }
+        self.attach_line(source);
+        self
+    }
+
+    /// Give an unplaced diagnostic its position (`source` is the file's text, for the snippet).
+    pub fn place(&mut self, position: Position, source: &str) {
+        if let Some(u) = self.unplaced.take() {
+            self.position = position;
+            if u.snippet {
+                self.attach_line(source);
+            }
+        }
+    }
+
+    /// Where this diagnostic is, for telling duplicates apart before it is placed.
+    pub fn site(&self) -> At {
+        match &self.unplaced {
+            Some(u) => u.at.clone(),
+            None => At::Position(self.position),
+        }
+    }
+
+    fn attach_line(&mut self, source: &str) {
         if self.position.line > 0 {
             if let Some(line) = source.lines().nth(self.position.line - 1) {
                 let line: String = line.chars().take(200).collect();
                 self.snippet = Some(line);
             }
         }
-        self
     }
 
     /// `file:line:col` as editors and CI logs expect.

@@ -1,11 +1,14 @@
 //! Read one definition file into a JSON-like value plus the source position of every field.
 //!
-//! Two YAML readers run over each file, on purpose: serde_yaml produces the values (it guards
-//! against alias bombs and deep recursion, and rejects duplicate keys), and yaml-rust2's event
-//! parser supplies what serde_yaml hides: the line and column of every key and value and the
-//! exact source text of plain scalars (so `milestone: 8.10` stays "8.10", not the float 8.1).
+//! Two YAML readers, on purpose: serde_yaml produces the values (it guards against alias bombs
+//! and deep recursion, and rejects duplicate keys), and yaml-rust2's event parser supplies what
+//! serde_yaml hides: the line and column of every key and value and the exact source text of
+//! plain scalars (so `milestone: 8.10` stays "8.10", not the float 8.1). The second parse runs
+//! only when needed: to explain a syntax error, for a numeric milestone, or to place a
+//! diagnostic that will be shown ([`Document::place`]). A build that only counts its warnings
+//! never needs it (a third of the parse time).
 
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{At, Diagnostic, Position};
 use crate::discover::SourceFile;
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
@@ -73,7 +76,27 @@ pub struct Document {
     /// The fields as parsed. The loader empties this once the file is checked (its
     /// definition keeps a copy), so a large dictionary is not held twice.
     pub fields: Map<String, Value>,
-    pub spans: Spans,
+    spans: std::sync::OnceLock<Spans>,
+}
+
+impl Document {
+    /// Where every field is, found on first use. A file serde_yaml reads but yaml-rust2 does
+    /// not (none is known) gets no positions: its problems point at line 1.
+    pub fn spans(&self) -> &Spans {
+        self.spans
+            .get_or_init(|| scan_spans(&self.source).unwrap_or_default())
+    }
+
+    /// Place a diagnostic about this file that points at a field.
+    pub fn place(&self, d: &mut Diagnostic) {
+        let Some(u) = &d.unplaced else { return };
+        let position = match &u.at {
+            At::Position(p) => *p,
+            At::Value(pointer) => self.spans().value(pointer),
+            At::Key(pointer) => self.spans().key(pointer),
+        };
+        d.place(position, &self.source);
+    }
 }
 
 /// When a file was last modified and its length, to notice it changed.
@@ -171,21 +194,37 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
             .expected("a mapping of fields such as `key_path:` (metric) or `action:` (event)"),
         ));
     }
-    let spans = scan_spans(text).map_err(|(pos, msg)| err("yaml-syntax", pos, msg))?;
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let pos = e
-            .location()
-            .map(|l| Position {
-                line: l.line(),
-                column: l.column(),
-            })
-            .unwrap_or(Position { line: 1, column: 1 });
-        err(
-            "yaml-syntax",
-            pos,
-            format!("invalid YAML: {}", strip_location(&e.to_string())),
-        )
-    })?;
+    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            // yaml-rust2 names more syntax errors precisely (and the second document of a
+            // stream); serde_yaml's message is the fallback.
+            if let Err((pos, msg)) = scan_spans(text) {
+                return Err(err("yaml-syntax", pos, msg));
+            }
+            let pos = e
+                .location()
+                .map(|l| Position {
+                    line: l.line(),
+                    column: l.column(),
+                })
+                .unwrap_or(Position { line: 1, column: 1 });
+            return Err(err(
+                "yaml-syntax",
+                pos,
+                format!("invalid YAML: {}", strip_location(&e.to_string())),
+            ));
+        }
+    };
+    if depth(&value) > MAX_DEPTH {
+        let (pos, msg) = scan_spans(text).err().unwrap_or_else(|| {
+            (
+                Position { line: 1, column: 1 },
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            )
+        });
+        return Err(err("yaml-syntax", pos, msg));
+    }
     let mut fields = match yaml_to_json(value) {
         Value::Object(map) => map,
         other => {
@@ -202,12 +241,14 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
             ))
         }
     };
+    let spans = std::sync::OnceLock::new();
     for name in VERBATIM_FIELDS {
-        let pointer = format!("/{name}");
-        if let (Some(raw), Some(v)) = (spans.raw(&pointer), fields.get_mut(name)) {
-            if v.is_number() {
-                *v = Value::String(raw.to_string());
-            }
+        if !fields.get(name).is_some_and(Value::is_number) {
+            continue;
+        }
+        let found = spans.get_or_init(|| scan_spans(text).unwrap_or_default());
+        if let (Some(raw), Some(v)) = (found.raw(&format!("/{name}")), fields.get_mut(name)) {
+            *v = Value::String(raw.to_string());
         }
     }
     let source = if text.len() == source.len() {
@@ -251,6 +292,23 @@ impl Bounds {
                 column: self.last_len + 1,
             }
         }
+    }
+}
+
+/// How deeply collections nest (a scalar is 0, `{a: 1}` is 1).
+fn depth(v: &serde_yaml::Value) -> usize {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Sequence(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Y::Mapping(m) => {
+            1 + m
+                .iter()
+                .map(|(k, v)| depth(k).max(depth(v)))
+                .max()
+                .unwrap_or(0)
+        }
+        Y::Tagged(t) => depth(&t.value),
+        _ => 0,
     }
 }
 
@@ -490,22 +548,25 @@ mod tests {
     fn positions_of_nested_values() {
         let d = doc("---\nkey_path: a\nevents:\n  - name: x\n    unique: user.id\n").unwrap();
         assert_eq!(
-            d.spans.value("/key_path"),
+            d.spans().value("/key_path"),
             Position {
                 line: 2,
                 column: 11
             }
         );
-        assert_eq!(d.spans.key("/events"), Position { line: 3, column: 1 });
+        assert_eq!(d.spans().key("/events"), Position { line: 3, column: 1 });
         assert_eq!(
-            d.spans.value("/events/0/unique"),
+            d.spans().value("/events/0/unique"),
             Position {
                 line: 5,
                 column: 13
             }
         );
         // Unknown pointers fall back to the nearest ancestor.
-        assert_eq!(d.spans.value("/events/0/nope"), d.spans.value("/events/0"));
+        assert_eq!(
+            d.spans().value("/events/0/nope"),
+            d.spans().value("/events/0")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! A definitions tree that carries its own schemas (a GitLab checkout does) is validated against
 //! those; otherwise against the built-in copies in `src/schema/`.
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{At, Diagnostic, Diagnostics, Severity};
 use crate::discover::SchemaFiles;
 use crate::parse::{pointer_segment, Document};
 use jsonschema::error::ValidationErrorKind;
@@ -163,7 +163,7 @@ impl Schemas {
                     d.message
                         .push_str(" (accepted: the definition is in GitLab's 2021 format)");
                 }
-                if seen.insert((d.rule, d.position, d.message.clone())) {
+                if seen.insert((d.rule, d.site(), d.message.clone())) {
                     found.push(d.with_source(&doc.source));
                 }
             }
@@ -280,7 +280,7 @@ fn classify(
             Diagnostic::warning(
                 "schema-unknown-field",
                 file,
-                doc.spans.key(&ptr),
+                At::key(&ptr),
                 format!(
                     "field{} not in the schema: {}",
                     if unexpected.len() > 1 { "s" } else { "" },
@@ -302,7 +302,7 @@ fn classify(
                         Diagnostic::warning(
                             "schema-legacy-field",
                             file,
-                            doc.spans.key(&format!("{pointer}/{old}")),
+                            At::key(&format!("{pointer}/{old}")),
                             format!("`{old}` is the old name of `{name}`; read as `{name}`"),
                         )
                         .expected(format!("`{name}`")),
@@ -317,7 +317,7 @@ fn classify(
             Diagnostic::error(
                 "schema-required",
                 file,
-                doc.spans.value(pointer),
+                At::value(pointer),
                 format!("required field `{name}` is missing"),
             )
             .expected(format!("a `{name}:` field"))
@@ -362,14 +362,14 @@ fn classify(
                     format!("`{}` has a value the schema does not allow", at),
                 )
             };
-            Diagnostic::new(severity, rule, file, doc.spans.value(pointer), msg)
+            Diagnostic::new(severity, rule, file, At::value(pointer), msg)
                 .found(shown(value))
                 .expected(list)
         }
         ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
             "schema-const",
             file,
-            doc.spans.value(pointer),
+            At::value(pointer),
             format!("`{}` must be {expected_value}", at),
         )
         .found(shown(value))
@@ -383,7 +383,7 @@ fn classify(
             Diagnostic::error(
                 "schema-type",
                 file,
-                doc.spans.value(pointer),
+                At::value(pointer),
                 format!("`{}` has the wrong type", at),
             )
             .found(value.map_or("nothing".to_string(), |v| {
@@ -398,7 +398,7 @@ fn classify(
             Diagnostic::error(
                 "schema-pattern",
                 file,
-                doc.spans.value(pointer),
+                At::value(pointer),
                 format!("`{}` does not match the required pattern", at),
             )
             .found(shown(value))
@@ -407,14 +407,14 @@ fn classify(
         ValidationErrorKind::FalseSchema => Diagnostic::error(
             "schema-forbidden",
             file,
-            doc.spans.key(pointer),
+            At::key(pointer),
             format!("`{}` is not allowed here", at),
         )
         .expected("the field removed (the schema forbids it in this combination)"),
         ValidationErrorKind::UniqueItems => Diagnostic::warning(
             "schema-unique",
             file,
-            doc.spans.value(pointer),
+            At::value(pointer),
             format!("`{}` lists a value twice", at),
         ),
         // oneOf/anyOf/if-then failures are summaries of errors reported individually above;
@@ -424,13 +424,13 @@ fn classify(
         | ValidationErrorKind::OneOfMultipleValid => Diagnostic::warning(
             "schema-combination",
             file,
-            doc.spans.value(pointer),
+            At::value(pointer),
             format!("`{}` does not match any allowed shape", at),
         ),
         other => Diagnostic::error(
             "schema",
             file,
-            doc.spans.value(pointer),
+            At::value(pointer),
             format!("{}: {}", at, describe(other)),
         ),
     };

@@ -33,7 +33,13 @@ pub struct Loaded {
 
 /// Discover, parse, validate and catalog. Every problem is collected; nothing stops early.
 pub fn load(roots: &[PathBuf]) -> Loaded {
-    Loader::default().load(roots).0
+    Loader::once(true).load(roots).0
+}
+
+/// [`load`] for a caller that shows errors only: warnings are counted and name their file, but
+/// not a line (placing them takes a second parse of nearly every file).
+pub fn load_counting_warnings(roots: &[PathBuf]) -> Loaded {
+    Loader::once(false).load(roots).0
 }
 
 /// Whether two paths name the same file (the watcher may report absolute paths for a tree
@@ -77,6 +83,10 @@ pub struct Loader {
     /// else, and copying and sorting thousands of warnings on every keystroke is its largest
     /// cost after the catalog.
     errors_only: bool,
+    /// Warnings are counted but not placed (line 0): nothing will show them.
+    unplaced_warnings: bool,
+    /// Used for one load: results move out instead of being kept for the next.
+    once: bool,
     slugs: catalog::SlugMemo,
 }
 
@@ -85,7 +95,25 @@ impl Loader {
     pub fn errors_only() -> Loader {
         Loader {
             errors_only: true,
+            unplaced_warnings: true,
             ..Default::default()
+        }
+    }
+
+    fn once(place_warnings: bool) -> Loader {
+        Loader {
+            unplaced_warnings: !place_warnings,
+            once: true,
+            ..Default::default()
+        }
+    }
+
+    /// Place a diagnostic if it will be shown; otherwise it keeps only its file.
+    fn place(&self, doc: &Document, d: &mut Diagnostic) {
+        if self.unplaced_warnings && d.severity == Severity::Warning {
+            d.unplaced = None;
+        } else {
+            doc.place(d);
         }
     }
 
@@ -202,10 +230,14 @@ impl Loader {
                 None
             }
         };
+        let this = &*self;
         let check = |(path, stamp, result): ParsedFile| {
             let result = result.map(|(mut doc, mut d, def)| {
                 if let (Some(s), Some(def)) = (&schemas, &def) {
                     s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
+                }
+                for one in &mut d.0 {
+                    this.place(&doc, one);
                 }
                 // Checked: the definition has its own copy of the fields; what stays is
                 // what later diagnostics need (path, source, positions).
@@ -226,7 +258,32 @@ impl Loader {
 
         let mut documents = Vec::with_capacity(found.files.len());
         let mut pairs: Vec<(Arc<Document>, Definition)> = Vec::new();
+        // A one-off load moves each file's results out; the dev server's loader keeps them.
+        let mut moved = if self.once {
+            std::mem::take(&mut self.files)
+        } else {
+            Default::default()
+        };
         for f in &found.files {
+            if self.once {
+                let Some(c) = moved.remove(&f.path) else {
+                    continue;
+                };
+                match c.result {
+                    Ok((doc, mut d, def)) => {
+                        if self.errors_only {
+                            d.retain_errors();
+                        }
+                        diagnostics.extend(d);
+                        if let Some(def) = def {
+                            pairs.push((doc.clone(), def));
+                        }
+                        documents.push(doc);
+                    }
+                    Err(d) => diagnostics.push(*d),
+                }
+                continue;
+            }
             match &self.files[&f.path].result {
                 Ok((doc, d, def)) => {
                     documents.push(doc.clone());
@@ -248,11 +305,24 @@ impl Loader {
         }
         let refs: Vec<(&Document, &Definition)> =
             pairs.iter().map(|(d, def)| (d.as_ref(), def)).collect();
-        validate::check_cross_file(&refs, &mut diagnostics);
+        let mut across = Diagnostics::default();
+        validate::check_cross_file(&refs, &mut across);
         let (register, register_diags) = crate::register::load(roots);
         diagnostics.extend(register_diags);
         if !register.identifiers.is_empty() {
-            validate::check_register(&refs, &register, &mut diagnostics);
+            validate::check_register(&refs, &register, &mut across);
+        }
+        if !across.is_empty() {
+            let by_path: rustc_hash::FxHashMap<&Path, &Document> = refs
+                .iter()
+                .map(|(d, _)| (d.file.path.as_path(), *d))
+                .collect();
+            for d in &mut across.0 {
+                if let Some(doc) = by_path.get(d.file.as_path()) {
+                    self.place(doc, d);
+                }
+            }
+            diagnostics.extend(across);
         }
         if self.errors_only {
             diagnostics.retain_errors();
@@ -301,6 +371,11 @@ pub struct Options {
     pub build_time: Option<String>,
     /// Compare with this baseline on `/changes/` (and `changes.json`, `changes.csv`).
     pub baseline: Option<crate::changes::Baseline>,
+    /// Give warnings their line and column. Off, they are counted and name only their file
+    /// (errors are always placed): finding positions takes a second parse of each file.
+    pub place_warnings: bool,
+    /// The process ends after this build (the command line): leave the memory to the OS.
+    pub exit_after: bool,
 }
 
 /// Why a build did not produce a site.
@@ -699,8 +774,10 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         output::check_out_dir(&opts.out, &opts.definitions).map_err(|r| BuildError::Failed(r.0))?;
     let mut t = std::time::Instant::now();
     progress("reading and checking definitions");
-    let (mut loaded, cache) =
-        rayon::join(|| load(&opts.definitions), || SiteCache::for_build(opts));
+    let (mut loaded, cache) = rayon::join(
+        || Loader::once(opts.place_warnings).load(&opts.definitions).0,
+        || SiteCache::for_build(opts),
+    );
     if loaded.diagnostics.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
@@ -782,7 +859,7 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         .commit()
         .map_err(|e| BuildError::Failed(format!("cannot replace {}: {e}", out.display())))?;
     timings.lap("swap in", &mut t);
-    Ok(Report {
+    let report = Report {
         pages: rendered.pages,
         files,
         metrics: loaded.catalog.metrics.len(),
@@ -791,5 +868,11 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         out,
         timings,
         written,
-    })
+    };
+    if opts.exit_after {
+        // Millions of small allocations: freeing them one by one is a second of a 100k build,
+        // spent on one core after the work is done. The OS takes them back at exit.
+        std::mem::forget((loaded.catalog, rendered, shards, cache));
+    }
+    Ok(report)
 }

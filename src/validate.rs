@@ -5,7 +5,7 @@
 //! rules, with the lenience the real data needs (see README, "Validation rules").
 
 use crate::definition::{self, Definition};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{At, Diagnostic, Diagnostics};
 use crate::parse::{kind_of, Document};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -24,7 +24,7 @@ const CASE_FOLDED: [&str; 5] = [
 pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definition> {
     let f = &doc.fields;
     let path = &doc.file.path;
-    let here = |ptr: &str| doc.spans.value(ptr);
+    let here = |ptr: &str| At::value(ptr);
     for id_field in ["key_path", "action"] {
         if let Some(v) = f.get(id_field) {
             if !v.is_string() {
@@ -193,7 +193,7 @@ pub fn check_cross_file(defs: &[(&Document, &Definition)], diags: &mut Diagnosti
                 Diagnostic::error(
                     rule,
                     doc.file.path.clone(),
-                    doc.spans.value(&format!("/{field}")),
+                    At::value(&format!("/{field}")),
                     format!(
                         "duplicate {field} `{id}`, also defined in {}",
                         first.file.path.display()
@@ -217,7 +217,7 @@ pub fn check_cross_file(defs: &[(&Document, &Definition)], diags: &mut Diagnosti
                         Diagnostic::warning(
                             "unknown-event",
                             doc.file.path.clone(),
-                            doc.spans.value(&format!("/events/{i}/name")),
+                            At::value(&format!("/events/{i}/name")),
                             format!(
                                 "metric counts event `{}`, which no event definition declares",
                                 me.name
@@ -246,7 +246,7 @@ pub fn check_register(
                         Diagnostic::warning(
                             "undocumented-identifier",
                             doc.file.path.clone(),
-                            doc.spans.value(&format!("/identifiers/{i}")),
+                            At::value(&format!("/identifiers/{i}")),
                             format!("identifier `{id}` is not described in identifiers.yml"),
                         )
                         .expected(format!("an entry `- name: {id}` in the privacy register"))

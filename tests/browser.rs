@@ -328,6 +328,8 @@ fn live_reload_shows_edits_and_the_error_overlay() {
         static_dir: None,
         build_time: None,
         baseline: None,
+        place_warnings: true,
+        exit_after: false,
     };
     let mut live = LiveSite::new(opts);
     assert!(live.rebuild(&[]).ok);

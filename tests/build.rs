@@ -887,3 +887,61 @@ fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtere
     let group = html(out.join("groups/code_review/index.html"));
     assert!(!select(&group, "table.dict-metrics tr[data-key]").is_empty());
 }
+
+/// `build` prints errors only, each placed at its line and column like `check` places it;
+/// `--verbose` adds the warnings, placed too. (A plain build counts its warnings without
+/// placing them, which saves it a second parse of every file.)
+#[test]
+fn build_places_every_error_and_verbose_places_the_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let defs = fixture("invalid");
+    let mut expected: Vec<(String, String, String, String)> = Vec::new();
+    for entry in fs::read_dir(&defs).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).into_owned();
+        for e in text.lines().filter_map(|l| l.strip_prefix("# expect: ")) {
+            let e: Vec<&str> = e.split_whitespace().collect();
+            let (line, col) = e[2].split_once(':').unwrap();
+            expected.push((
+                name.clone(),
+                e[0].into(),
+                e[1].into(),
+                format!("{line}:{col}"),
+            ));
+        }
+    }
+    let (errors, warnings): (Vec<_>, Vec<_>) = expected
+        .iter()
+        .partition(|(_, severity, ..)| severity == "error");
+    assert!(errors.len() >= 15 && warnings.len() >= 2, "{expected:?}");
+    let shown = |o: &std::process::Output, e: &(String, String, String, String)| {
+        let (name, severity, rule, at) = e;
+        let place = match at.split_once(':') {
+            Some(("*", _)) => format!("{name}:"),
+            Some((line, "*")) => format!("{name}:{line}:"),
+            _ => format!("{name}:{at}:"),
+        };
+        stderr(o)
+            .lines()
+            .any(|l| l.contains(&place) && l.contains(&format!(": {severity}[{rule}]")))
+    };
+    let run_build = |extra: &[&str]| {
+        let mut args = vec!["build", "-d", defs.to_str().unwrap()];
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        run(&repo(), &args)
+    };
+    let plain = run_build(&[]);
+    assert_eq!(plain.status.code(), Some(1), "{}", stderr(&plain));
+    for e in &errors {
+        assert!(shown(&plain, e), "{e:?} in {}", stderr(&plain));
+    }
+    assert!(!stderr(&plain).contains(": warning["), "{}", stderr(&plain));
+    let verbose = run_build(&["--verbose"]);
+    assert_eq!(verbose.status.code(), Some(1));
+    for e in &expected {
+        assert!(shown(&verbose, e), "{e:?} in {}", stderr(&verbose));
+    }
+}

@@ -35,6 +35,8 @@ fn options(defs: PathBuf, templates: Option<PathBuf>) -> Options {
         static_dir: None,
         build_time: None,
         baseline: None,
+        place_warnings: true,
+        exit_after: false,
     }
 }
 
