@@ -2,6 +2,7 @@
 //! they are grouped by, and the relations between them (metric ⇄ event).
 
 use crate::definition::{Definition, Event, Metric, MetricEvent};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -175,14 +176,20 @@ pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog 
             Definition::Event(e) => events.push(e),
         }
     }
-    metrics.sort_by(|a, b| {
-        a.key_path
-            .cmp(&b.key_path)
-            .then(a.source.rel.cmp(&b.source.rel))
-    });
-    metrics.dedup_by(|b, a| a.key_path == b.key_path);
-    events.sort_by_cached_key(|e| (e.id(), e.source.rel.clone()));
-    events.dedup_by(|b, a| a.id() == b.id());
+    rayon::join(
+        || {
+            metrics.sort_by(|a, b| {
+                a.key_path
+                    .cmp(&b.key_path)
+                    .then(a.source.rel.cmp(&b.source.rel))
+            });
+            metrics.dedup_by(|b, a| a.key_path == b.key_path);
+        },
+        || {
+            events.sort_by_cached_key(|e| (e.id(), e.source.rel.clone()));
+            events.dedup_by(|b, a| a.id() == b.id());
+        },
+    );
 
     let metric_slugs = memo_slugs(
         &mut memo.metrics,
@@ -222,7 +229,8 @@ pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog 
         .collect();
 
     let mut facets = empty_facets();
-    for facet in &mut facets {
+    // Each facet is a pass over every definition: the bulk of a dev-server rebuild's catalog.
+    facets.par_iter_mut().for_each(|facet| {
         // Grouped in a hash map (one lookup per value, no allocation for values seen before),
         // then sorted once into the facet's ordered map.
         let mut values: rustc_hash::FxHashMap<std::borrow::Cow<str>, FacetValue> =
@@ -254,7 +262,7 @@ pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog 
         for (k, slug) in keys.iter().zip(unique_slugs(keys.clone())) {
             facet.values.get_mut(k).expect("key exists").slug = slug;
         }
-    }
+    });
 
     Catalog {
         metrics,

@@ -75,7 +75,9 @@ struct Checked {
 /// keeps one across rebuilds; a plain build uses a fresh one).
 #[derive(Default)]
 pub struct Loader {
-    files: rustc_hash::FxHashMap<PathBuf, Checked>,
+    /// By path, as bytes: `Path`'s own hashing and equality walk components, which made these
+    /// lookups a tenth of a dev-server rebuild.
+    files: rustc_hash::FxHashMap<std::ffi::OsString, Checked>,
     /// The last folder listing, updated from change notifications instead of re-walking.
     listing: Option<discover::Discovered>,
     schemas: Option<Result<Arc<schema::Schemas>, String>>,
@@ -107,19 +109,21 @@ impl Loader {
             ..Default::default()
         }
     }
+}
 
-    /// Place a diagnostic if it will be shown; otherwise it keeps only its file.
-    fn place(&self, doc: &Document, d: &mut Diagnostic) {
-        if self.unplaced_warnings && d.severity == Severity::Warning {
-            d.unplaced = None;
-        } else {
-            doc.place(d);
-        }
+/// Place a diagnostic if it will be shown; otherwise it keeps only its file.
+fn place(unplaced_warnings: bool, doc: &Document, d: &mut Diagnostic) {
+    if unplaced_warnings && d.severity == Severity::Warning {
+        d.unplaced = None;
+    } else {
+        doc.place(d);
     }
+}
 
+impl Loader {
     /// Forget one file (it changed on disk).
     pub fn invalidate(&mut self, path: &Path) {
-        self.files.remove(path);
+        self.files.remove(path.as_os_str());
     }
 
     /// Forget everything, schemas included.
@@ -189,7 +193,7 @@ impl Loader {
             .files
             .iter()
             .filter(|f| {
-                self.files.get(&f.path).is_none_or(|c| {
+                self.files.get(f.path.as_os_str()).is_none_or(|c| {
                     !trust_cache && (c.stamp.is_none() || c.stamp != stamp(&f.path))
                 })
             })
@@ -230,14 +234,14 @@ impl Loader {
                 None
             }
         };
-        let this = &*self;
+        let unplaced_warnings = self.unplaced_warnings;
         let check = |(path, stamp, result): ParsedFile| {
             let result = result.map(|(mut doc, mut d, def)| {
                 if let (Some(s), Some(def)) = (&schemas, &def) {
                     s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
                 }
                 for one in &mut d.0 {
-                    this.place(&doc, one);
+                    place(unplaced_warnings, &doc, one);
                 }
                 // Checked: the definition has its own copy of the fields; what stays is
                 // what later diagnostics need (path, source, positions).
@@ -249,11 +253,12 @@ impl Loader {
         let mut fresh: Vec<(PathBuf, Checked)> = first.into_par_iter().map(check).collect();
         fresh.par_extend(rest.par_iter().map(|f| check(parse(f))));
         let parsed = fresh.len();
-        self.files.extend(fresh);
+        self.files
+            .extend(fresh.into_iter().map(|(p, c)| (p.into_os_string(), c)));
         if relisted {
-            let present: rustc_hash::FxHashSet<&Path> =
-                found.files.iter().map(|f| f.path.as_path()).collect();
-            self.files.retain(|p, _| present.contains(p.as_path()));
+            let present: rustc_hash::FxHashSet<&std::ffi::OsStr> =
+                found.files.iter().map(|f| f.path.as_os_str()).collect();
+            self.files.retain(|p, _| present.contains(p.as_os_str()));
         }
 
         let mut documents = Vec::with_capacity(found.files.len());
@@ -266,7 +271,7 @@ impl Loader {
         };
         for f in &found.files {
             if self.once {
-                let Some(c) = moved.remove(&f.path) else {
+                let Some(c) = moved.remove(f.path.as_os_str()) else {
                     continue;
                 };
                 match c.result {
@@ -284,7 +289,7 @@ impl Loader {
                 }
                 continue;
             }
-            match &self.files[&f.path].result {
+            match &self.files[f.path.as_os_str()].result {
                 Ok((doc, d, def)) => {
                     documents.push(doc.clone());
                     if self.errors_only {
@@ -305,31 +310,39 @@ impl Loader {
         }
         let refs: Vec<(&Document, &Definition)> =
             pairs.iter().map(|(d, def)| (d.as_ref(), def)).collect();
-        let mut across = Diagnostics::default();
-        validate::check_cross_file(&refs, &mut across);
-        let (register, register_diags) = crate::register::load(roots);
-        diagnostics.extend(register_diags);
-        if !register.identifiers.is_empty() {
-            validate::check_register(&refs, &register, &mut across);
-        }
-        if !across.is_empty() {
-            let by_path: rustc_hash::FxHashMap<&Path, &Document> = refs
-                .iter()
-                .map(|(d, _)| (d.file.path.as_path(), *d))
-                .collect();
-            for d in &mut across.0 {
-                if let Some(doc) = by_path.get(d.file.as_path()) {
-                    self.place(doc, d);
+        // The cross-file rules and the catalog read the same definitions; neither needs the
+        // other, so they run side by side (a third of a dev-server rebuild each).
+        let defs: Vec<Definition> = pairs.iter().map(|(_, d)| d.clone()).collect();
+        let slugs = &mut self.slugs;
+        let (mut catalog, (across, register, register_diags)) = rayon::join(
+            || catalog::build_with(defs, slugs),
+            || {
+                let mut across = Diagnostics::default();
+                validate::check_cross_file(&refs, &mut across);
+                let (register, register_diags) = crate::register::load(roots);
+                if !register.identifiers.is_empty() {
+                    validate::check_register(&refs, &register, &mut across);
                 }
-            }
-            diagnostics.extend(across);
-        }
+                if !across.is_empty() {
+                    let by_path: rustc_hash::FxHashMap<&Path, &Document> = refs
+                        .iter()
+                        .map(|(d, _)| (d.file.path.as_path(), *d))
+                        .collect();
+                    for d in &mut across.0 {
+                        if let Some(doc) = by_path.get(d.file.as_path()) {
+                            place(unplaced_warnings, doc, d);
+                        }
+                    }
+                }
+                (across, register, register_diags)
+            },
+        );
+        diagnostics.extend(register_diags);
+        diagnostics.extend(across);
         if self.errors_only {
             diagnostics.retain_errors();
         }
         diagnostics.sort();
-        let mut catalog =
-            catalog::build_with(pairs.into_iter().map(|(_, d)| d).collect(), &mut self.slugs);
         catalog.register = register;
         self.listing = Some(found);
         (

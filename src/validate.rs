@@ -7,8 +7,8 @@
 use crate::definition::{self, Definition};
 use crate::diagnostics::{At, Diagnostic, Diagnostics};
 use crate::parse::{kind_of, Document};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
 
 /// Enum fields whose capitalised values (`Optional`) GitLab's tooling tolerates; we normalise
 /// them and warn.
@@ -159,9 +159,9 @@ pub fn is_milestone(s: &str) -> bool {
 
 /// Rules across files: duplicate identities, `events:` naming unknown events.
 pub fn check_cross_file(defs: &[(&Document, &Definition)], diags: &mut Diagnostics) {
-    let mut metric_seen: HashMap<&str, &Document> = HashMap::new();
-    let mut event_seen: HashMap<String, &Document> = HashMap::new();
-    let mut actions: HashSet<&str> = HashSet::new();
+    let mut metric_seen: HashMap<&str, &Document> = HashMap::default();
+    let mut event_seen: HashMap<String, &Document> = HashMap::default();
+    let mut actions: HashSet<&str> = HashSet::default();
     for (doc, def) in defs {
         let (seen_in, id, field) = match def {
             Definition::Metric(m) => match metric_seen.get(m.key_path.as_str()) {
