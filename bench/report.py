@@ -68,7 +68,7 @@ def main():
     md.append("")
     md.extend(table)
     md.append("")
-    md.append("Times are hyperfine medians (`--runs 3 --warmup 1`) of a cold full build into a new output folder: "
+    md.append("Times are hyperfine medians (`--warmup 1`, the runs listed in Details) of a cold full build into a new output folder: "
               "the previous one is moved aside before every run (`--prepare`), and deleted only before the next "
               "tool's runs, followed by `sync` and a 61 s pause (ext4 is slow to allocate inodes next to ones "
               "freed in the last minute, which would time the file system rather than the tool). Page cache "
@@ -86,7 +86,7 @@ def main():
     md.extend(details)
     md.append("")
     if stages:
-        md.append("Stage timings of one cold `metricdict build --verbose` (ms):")
+        md.append("Stage timings of one more cold build, `METRICDICT_TIMINGS=1 metricdict build -q` (ms):")
         md.append("")
         names = []
         for _, st in stages:

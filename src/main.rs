@@ -317,6 +317,10 @@ fn build(args: BuildArgs, config: Config) -> u8 {
         Ok(report) => {
             if args.verbose {
                 eprint!("{}", diagnostics::to_human(&report.diagnostics, color()));
+            }
+            // METRICDICT_TIMINGS, as for the dev server: the stages of the build as run, which
+            // --verbose changes (it places every warning).
+            if args.verbose || std::env::var_os("METRICDICT_TIMINGS").is_some() {
                 for (stage, d) in &report.timings.0 {
                     eprintln!("  {stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);
                 }
