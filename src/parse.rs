@@ -202,16 +202,9 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
             if let Err((pos, msg)) = scan_spans(text) {
                 return Err(err("yaml-syntax", pos, msg));
             }
-            let pos = e
-                .location()
-                .map(|l| Position {
-                    line: l.line(),
-                    column: l.column(),
-                })
-                .unwrap_or(Position { line: 1, column: 1 });
             return Err(err(
                 "yaml-syntax",
-                pos,
+                serde_yaml_position(&e),
                 format!("invalid YAML: {}", strip_location(&e.to_string())),
             ));
         }
@@ -262,6 +255,16 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
         fields,
         spans,
     })
+}
+
+/// Where serde_yaml says its error is (line 1 when it does not say).
+pub fn serde_yaml_position(e: &serde_yaml::Error) -> Position {
+    e.location()
+        .map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        })
+        .unwrap_or(Position { line: 1, column: 1 })
 }
 
 /// Parsers report "end of input" one line past the last one; point at the end of the last line

@@ -111,13 +111,7 @@ fn read<T: for<'de> Deserialize<'de> + Default>(path: &Path, diags: &mut Diagnos
     match serde_yaml::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            let pos = e
-                .location()
-                .map(|l| Position {
-                    line: l.line(),
-                    column: l.column(),
-                })
-                .unwrap_or(Position { line: 1, column: 1 });
+            let pos = crate::parse::serde_yaml_position(&e);
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             diags.push(

@@ -109,18 +109,7 @@ impl Loader {
             ..Default::default()
         }
     }
-}
 
-/// Place a diagnostic if it will be shown; otherwise it keeps only its file.
-fn place(unplaced_warnings: bool, doc: &Document, d: &mut Diagnostic) {
-    if unplaced_warnings && d.severity == Severity::Warning {
-        d.unplaced = None;
-    } else {
-        doc.place(d);
-    }
-}
-
-impl Loader {
     /// Forget one file (it changed on disk).
     pub fn invalidate(&mut self, path: &Path) {
         self.files.remove(path.as_os_str());
@@ -353,6 +342,15 @@ impl Loader {
             },
             parsed,
         )
+    }
+}
+
+/// Place a diagnostic if it will be shown; otherwise it keeps only its file.
+fn place(unplaced_warnings: bool, doc: &Document, d: &mut Diagnostic) {
+    if unplaced_warnings && d.severity == Severity::Warning {
+        d.unplaced = None;
+    } else {
+        doc.place(d);
     }
 }
 
