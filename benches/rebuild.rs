@@ -16,8 +16,8 @@
 //! Human-readable lines go to stderr; stdout gets one line of JSON (`{"bench":"rebuild",...}`)
 //! for `bench/run`. Only 127.0.0.1 is contacted; every wait has a timeout.
 
+use metricdict::build::Options;
 use metricdict::serve::{watch, LiveServer, LiveSite, Rebuild};
-use metricdict::site::Options;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -84,7 +84,7 @@ fn main() {
         static_dir: None,
         build_time: None,
         baseline: None,
-        place_warnings: true,
+        warnings: metricdict::load::Warnings::Placed,
         exit_after: false,
     };
     let mut live = LiveSite::new(opts);

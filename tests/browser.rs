@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
-use metricdict::serve::StaticServer;
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -318,7 +317,7 @@ fn live_reload_shows_edits_and_the_error_overlay() {
             std::fs::copy(e.path(), &t).unwrap();
         }
     }
-    let opts = metricdict::site::Options {
+    let opts = metricdict::build::Options {
         definitions: vec![defs.clone()],
         out: PathBuf::new(),
         base_url: "/".into(),
@@ -328,7 +327,7 @@ fn live_reload_shows_edits_and_the_error_overlay() {
         static_dir: None,
         build_time: None,
         baseline: None,
-        place_warnings: true,
+        warnings: metricdict::load::Warnings::Placed,
         exit_after: false,
     };
     let mut live = LiveSite::new(opts);

@@ -523,7 +523,7 @@ fn output_is_fit_for_static_hosting() {
         let min = if p.starts_with(&format!("{}/", metricdict::search::SHARD_DIR)) {
             256
         } else {
-            metricdict::output::MIN_GZIP_BYTES
+            metricdict::build::output::MIN_GZIP_BYTES
         };
         if len < min {
             assert!(!twin.exists(), "{p} ({len} bytes) has a .gz twin");

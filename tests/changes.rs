@@ -141,8 +141,7 @@ fn baseline_published_url_gives_the_same_differences() {
     copy_dir(&fixture("basic"), &defs);
     let old = tmp.path().join("old");
     build(&defs, &old, &["--base-url", "/dict/"]);
-    let server =
-        metricdict::serve::StaticServer::start(old.clone(), "127.0.0.1:0", "/dict/").unwrap();
+    let server = StaticServer::start(old.clone(), "127.0.0.1:0", "/dict/").unwrap();
     edit(&defs);
     let out = tmp.path().join("new");
     let url = format!("http://127.0.0.1:{}/dict/", server.port);

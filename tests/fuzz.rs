@@ -10,9 +10,12 @@
 
 mod common;
 use common::*;
-use metricdict::diagnostics::Diagnostics;
-use metricdict::discover::{SchemaFiles, SourceFile};
-use metricdict::{catalog, parse, render, schema, validate};
+use metricdict::load::discover::SchemaFiles;
+use metricdict::load::{parse, schema, validate};
+use metricdict::model::catalog;
+use metricdict::model::definition::{Definition, SourceFile};
+use metricdict::model::diagnostics::Diagnostics;
+use metricdict::text;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -163,17 +166,13 @@ fn exercise(bytes: &[u8], schemas: &schema::Schemas) -> Result<(), String> {
         Err(d) => diags.push(*d),
         Ok(doc) => {
             if let Some(def) = validate::check_document(&doc, &mut diags) {
-                schemas.check(
-                    &doc,
-                    matches!(def, metricdict::definition::Definition::Metric(_)),
-                    &mut diags,
-                );
+                schemas.check(&doc, matches!(def, Definition::Metric(_)), &mut diags);
                 let desc = doc
                     .fields
                     .get("description")
                     .and_then(|v| v.as_str())
                     .unwrap_or("");
-                let html = render::markdown(desc);
+                let html = text::markdown(desc);
                 if html.to_lowercase().contains("<script") {
                     return Err("script survived sanitising".into());
                 }

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use metricdict::serve::{self, LiveServer, LiveSite, StaticServer};
-use metricdict::site::Options;
+use metricdict::build::Options;
+use metricdict::serve::{self, LiveServer, LiveSite};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ fn options(defs: PathBuf, templates: Option<PathBuf>) -> Options {
         static_dir: None,
         build_time: None,
         baseline: None,
-        place_warnings: true,
+        warnings: metricdict::load::Warnings::Placed,
         exit_after: false,
     }
 }
@@ -133,7 +133,7 @@ fn a_bad_edit_keeps_the_last_good_site_and_reports_the_problem() {
         before,
         "last good site still served"
     );
-    let reply = serve::live_reply(&live.shared(), "/", "/");
+    let reply = serve::http::live_reply(&live.shared(), "/", "/");
     let html = String::from_utf8(reply.body).unwrap();
     assert!(html.contains("metricdict-overlay"));
     assert!(
@@ -142,7 +142,7 @@ fn a_bad_edit_keeps_the_last_good_site_and_reports_the_problem() {
     );
     std::fs::copy(fixture("basic").join(MR), &file).unwrap();
     assert!(live.rebuild(std::slice::from_ref(&file)).ok);
-    let html = String::from_utf8(serve::live_reply(&live.shared(), "/", "/").body).unwrap();
+    let html = String::from_utf8(serve::http::live_reply(&live.shared(), "/", "/").body).unwrap();
     assert!(!html.contains("metricdict-overlay"));
 }
 
@@ -167,6 +167,7 @@ fn get(port: u16, path: &str) -> (u16, String) {
 
 #[test]
 fn traversal_attempts_never_leave_the_root() {
+    common::static_server::check_traversal_is_refused();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
     build(&fixture("basic"), &out, &[]);

@@ -1,6 +1,10 @@
 //! Shared helpers for the integration tests: run the binary, find fixtures, check links.
 #![allow(dead_code)]
 
+pub mod static_server;
+#[allow(unused_imports)]
+pub use static_server::StaticServer;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,100 @@
+//! What the commands share: the configured definitions, exit codes, counts people read,
+//! progress lines, colour.
+
+use super::config::Config;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Exit codes (documented in the README).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_FAILED: u8 = 2;
+
+pub fn definitions(given: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given;
+    }
+    config
+        .definitions
+        .clone()
+        .unwrap_or_else(|| vec![PathBuf::from("definitions")])
+}
+
+/// `1 error`, `3 errors`, `5,012 warnings`.
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// `5012` → `5,012`, for summaries people read.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Build progress: one updating line on a terminal; plain lines in CI logs and pipes; nothing
+/// with `--quiet`.
+pub struct Progress {
+    quiet: bool,
+    live: bool,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        Progress { quiet, live }
+    }
+
+    pub fn stage(&self, what: &str) {
+        if self.quiet {
+        } else if self.live {
+            eprint!("\r\x1b[K{what}…");
+        } else {
+            eprintln!("{what}…");
+        }
+    }
+
+    pub fn done(&self) {
+        if !self.quiet && self.live {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+pub fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+pub fn existing_dir(
+    flag: Option<PathBuf>,
+    configured: Option<PathBuf>,
+    default: &str,
+) -> Option<PathBuf> {
+    flag.or(configured).or_else(|| {
+        let p = PathBuf::from(default);
+        p.is_dir().then_some(p)
+    })
+}
+
+/// A definitions folder that does not exist means the command could not run (exit 2).
+pub fn missing_root(roots: &[PathBuf]) -> Option<u8> {
+    let missing: Vec<String> = roots
+        .iter()
+        .filter(|r| !r.is_dir())
+        .map(|r| r.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "error: definitions folder not found: {}",
+        missing.join(", ")
+    );
+    Some(EXIT_FAILED)
+}

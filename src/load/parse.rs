@@ -1,0 +1,588 @@
+//! Read one definition file into a JSON-like value plus the source position of every field.
+//!
+//! Two YAML readers, on purpose: serde_yaml produces the values (it guards against alias bombs
+//! and deep recursion, and rejects duplicate keys), and yaml-rust2's event parser supplies what
+//! serde_yaml hides: the line and column of every key and value and the exact source text of
+//! plain scalars (so `milestone: 8.10` stays "8.10", not the float 8.1). The second parse runs
+//! only when needed: to explain a syntax error, for a numeric milestone, or to place a
+//! diagnostic that will be shown ([`Document::place`]). A build that only counts its warnings
+//! never needs it (a third of the parse time).
+
+use crate::model::definition::SourceFile;
+use crate::model::diagnostics::{At, Diagnostic, Position};
+use rustc_hash::FxHashMap as HashMap;
+use serde_json::{Map, Value};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Larger files are rejected unread: a real definition is a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Deeper nesting is rejected: real definitions nest three or four levels.
+pub const MAX_DEPTH: usize = 64;
+/// Fields whose values are strings even when they look like numbers (GitLab milestones).
+const VERBATIM_FIELDS: [&str; 2] = ["milestone", "milestone_removed"];
+
+/// Where a key and its value start in the source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span {
+    pub key: Position,
+    pub value: Position,
+}
+
+/// Source positions by JSON pointer (`/events/0/name`). FxHash, not SipHash: hashing was a
+/// tenth of the position scan; a crafted file could only slow its own (1 MB at most) lookups.
+#[derive(Debug, Default, Clone)]
+pub struct Spans {
+    map: HashMap<String, Span>,
+    raw: HashMap<String, String>,
+}
+
+impl Spans {
+    /// Position of the value at `pointer`, or of its nearest ancestor that has one.
+    pub fn value(&self, pointer: &str) -> Position {
+        self.lookup(pointer, |s| s.value)
+    }
+
+    /// Position of the key at `pointer` (for "missing field" or "unknown field" problems).
+    pub fn key(&self, pointer: &str) -> Position {
+        self.lookup(pointer, |s| s.key)
+    }
+
+    fn lookup(&self, pointer: &str, pick: impl Fn(&Span) -> Position) -> Position {
+        let mut p = pointer;
+        loop {
+            if let Some(span) = self.map.get(p) {
+                return pick(span);
+            }
+            match p.rfind('/') {
+                Some(i) if !p.is_empty() => p = &p[..i],
+                _ => return Position { line: 1, column: 1 },
+            }
+        }
+    }
+
+    /// The source text of a plain scalar at `pointer`, for the fields read verbatim
+    /// (`milestone`, `milestone_removed`).
+    pub fn raw(&self, pointer: &str) -> Option<&str> {
+        self.raw.get(pointer).map(String::as_str)
+    }
+}
+
+/// A parsed definition file: its fields and where each one is.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file: SourceFile,
+    pub source: String,
+    /// The fields as parsed. The loader empties this once the file is checked (its
+    /// definition keeps a copy), so a large dictionary is not held twice.
+    pub fields: Map<String, Value>,
+    spans: std::sync::OnceLock<Spans>,
+}
+
+impl Document {
+    /// Where every field is, found on first use. A file serde_yaml reads but yaml-rust2 does
+    /// not (none is known) gets no positions: its problems point at line 1.
+    pub fn spans(&self) -> &Spans {
+        self.spans
+            .get_or_init(|| scan_spans(&self.source).unwrap_or_default())
+    }
+
+    /// Place a diagnostic about this file that points at a field.
+    pub fn place(&self, d: &mut Diagnostic) {
+        let Some(u) = &d.unplaced else { return };
+        let position = match &u.at {
+            At::Position(p) => *p,
+            At::Value(pointer) => self.spans().value(pointer),
+            At::Key(pointer) => self.spans().key(pointer),
+        };
+        d.place(position, &self.source);
+    }
+}
+
+/// When a file was last modified and its length, to notice it changed.
+pub type FileVersion = (std::time::SystemTime, u64);
+
+/// Read and parse one file. Every failure becomes one diagnostic naming file, line and column.
+/// Also returns the file's version, taken from the open file before reading it (one path lookup
+/// per file, not three: at 100k definitions those were a tenth of the reading time).
+pub fn parse_file(file: &SourceFile) -> (Option<FileVersion>, Result<Document, Box<Diagnostic>>) {
+    use std::io::Read;
+    let fail = |e: std::io::Error| {
+        Box::new(Diagnostic::error(
+            "unreadable",
+            file.path.clone(),
+            Position::default(),
+            format!("cannot read: {e}"),
+        ))
+    };
+    let opened = std::fs::File::open(&file.path).and_then(|f| Ok((f.metadata()?, f)));
+    let (meta, mut f) = match opened {
+        Ok(o) => o,
+        Err(e) => return (None, Err(fail(e))),
+    };
+    let version = meta.modified().ok().map(|m| (m, meta.len()));
+    let too_large = |found: String| {
+        Box::new(
+            Diagnostic::error(
+                "file-too-large",
+                file.path.clone(),
+                Position::default(),
+                "file too large to be a definition; not read",
+            )
+            .found(found)
+            .expected(format!("at most {MAX_FILE_BYTES} bytes")),
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return (version, Err(too_large(format!("{} bytes", meta.len()))));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // `take`: a file that grows while being read still stops past the limit.
+    if let Err(e) = (&mut f).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return (version, Err(fail(e)));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return (
+            version,
+            Err(too_large(format!("more than {MAX_FILE_BYTES} bytes"))),
+        );
+    }
+    (version, parse_bytes(file, bytes))
+}
+
+fn parse_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Document, Box<Diagnostic>> {
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let line = text.matches('\n').count() + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(Box::new(
+                Diagnostic::error(
+                    "encoding",
+                    file.path.clone(),
+                    Position { line, column },
+                    "file is not valid UTF-8",
+                )
+                .expected("UTF-8 text"),
+            ));
+        }
+    };
+    parse_source(file.clone(), source)
+}
+
+/// Parse YAML text already in memory (used by `parse_file`, tests and the fuzz target).
+pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
+    let err = |rule, pos: Position, msg: String| {
+        Box::new(
+            Diagnostic::error(rule, file.path.clone(), within(text, pos), msg).with_source(text),
+        )
+    };
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
+    {
+        return Err(Box::new(
+            Diagnostic::error(
+                "empty-file",
+                file.path.clone(),
+                Position { line: 1, column: 1 },
+                "file has no definition in it",
+            )
+            .expected("a mapping of fields such as `key_path:` (metric) or `action:` (event)"),
+        ));
+    }
+    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            // yaml-rust2 names more syntax errors precisely (and the second document of a
+            // stream); serde_yaml's message is the fallback.
+            if let Err((pos, msg)) = scan_spans(text) {
+                return Err(err("yaml-syntax", pos, msg));
+            }
+            return Err(err(
+                "yaml-syntax",
+                serde_yaml_position(&e),
+                format!("invalid YAML: {}", strip_location(&e.to_string())),
+            ));
+        }
+    };
+    if depth(&value) > MAX_DEPTH {
+        let (pos, msg) = scan_spans(text).err().unwrap_or_else(|| {
+            (
+                Position { line: 1, column: 1 },
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            )
+        });
+        return Err(err("yaml-syntax", pos, msg));
+    }
+    let mut fields = match yaml_to_json(value) {
+        Value::Object(map) => map,
+        other => {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "not-a-mapping",
+                    file.path.clone(),
+                    Position { line: 1, column: 1 },
+                    "a definition must be a mapping of fields",
+                )
+                .found(kind_of(&other).to_string())
+                .expected("a mapping such as `key_path: ...` or `action: ...`")
+                .with_source(text),
+            ))
+        }
+    };
+    let spans = std::sync::OnceLock::new();
+    for name in VERBATIM_FIELDS {
+        if !fields.get(name).is_some_and(Value::is_number) {
+            continue;
+        }
+        let found = spans.get_or_init(|| scan_spans(text).unwrap_or_default());
+        if let (Some(raw), Some(v)) = (found.raw(&format!("/{name}")), fields.get_mut(name)) {
+            *v = Value::String(raw.to_string());
+        }
+    }
+    let source = if text.len() == source.len() {
+        source
+    } else {
+        text.to_string()
+    };
+    Ok(Document {
+        file,
+        source,
+        fields,
+        spans,
+    })
+}
+
+/// Where serde_yaml says its error is (line 1 when it does not say).
+pub fn serde_yaml_position(e: &serde_yaml::Error) -> Position {
+    e.location()
+        .map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        })
+        .unwrap_or(Position { line: 1, column: 1 })
+}
+
+/// Parsers report "end of input" one line past the last one; point at the end of the last line
+/// instead, so the position and snippet are somewhere an editor can go.
+fn within(text: &str, pos: Position) -> Position {
+    Bounds::of(text).clamp(pos)
+}
+
+/// The last line of a text and its length, for [`within`].
+struct Bounds {
+    lines: usize,
+    last_len: usize,
+}
+
+impl Bounds {
+    fn of(text: &str) -> Bounds {
+        let lines = text.lines().count().max(1);
+        let last_len = text.lines().last().map_or(0, |l| l.chars().count());
+        Bounds { lines, last_len }
+    }
+
+    fn clamp(&self, pos: Position) -> Position {
+        if pos.line <= self.lines {
+            pos
+        } else {
+            Position {
+                line: self.lines,
+                column: self.last_len + 1,
+            }
+        }
+    }
+}
+
+/// How deeply collections nest (a scalar is 0, `{a: 1}` is 1).
+fn depth(v: &serde_yaml::Value) -> usize {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Sequence(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Y::Mapping(m) => {
+            1 + m
+                .iter()
+                .map(|(k, v)| depth(k).max(depth(v)))
+                .max()
+                .unwrap_or(0)
+        }
+        Y::Tagged(t) => depth(&t.value),
+        _ => 0,
+    }
+}
+
+/// A short name for a JSON value's type, for "found" messages.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null (empty value)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn strip_location(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// serde_yaml values to JSON values: non-string keys become their YAML text, tags are dropped,
+/// non-finite floats become strings (JSON has no NaN).
+fn yaml_to_json(v: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map_or_else(|| Value::String(n.to_string()), Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(seq) => Value::Array(seq.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    other => match yaml_to_json(other) {
+                        Value::String(s) => s,
+                        j => j.to_string(),
+                    },
+                };
+                out.insert(key, yaml_to_json(v));
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+enum Frame {
+    Map {
+        path: String,
+        key: Option<(String, Position)>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
+}
+
+/// Escape a key for a JSON pointer segment (RFC 6901).
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Walk yaml-rust2's events and record where every key and value starts.
+fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
+    let mut spans = Spans::default();
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut documents = 0;
+    let mut root_placed = false;
+    let bounds = Bounds::of(text);
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            (
+                Position {
+                    line: m.line(),
+                    column: m.col() + 1,
+                },
+                format!("invalid YAML: {}", e.info()),
+            )
+        })?;
+        let pos = bounds.clamp(Position {
+            line: mark.line(),
+            column: mark.col() + 1,
+        });
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err((
+                        pos,
+                        "more than one YAML document in a definition file".into(),
+                    ));
+                }
+            }
+            Event::Scalar(value, style, _, _) => {
+                if let Some(Frame::Map {
+                    key: key @ None,
+                    path,
+                }) = stack.last_mut()
+                {
+                    // Problems with the whole definition point at its first field.
+                    if path.is_empty() && !root_placed {
+                        spans.map.insert(
+                            String::new(),
+                            Span {
+                                key: pos,
+                                value: pos,
+                            },
+                        );
+                        root_placed = true;
+                    }
+                    *key = Some((value, pos));
+                    continue;
+                }
+                if let Some(path) = child_path(&mut stack, &mut spans, pos) {
+                    // Only the fields read verbatim need their source text.
+                    if style == TScalarStyle::Plain
+                        && VERBATIM_FIELDS
+                            .iter()
+                            .any(|f| path.strip_prefix('/') == Some(f))
+                    {
+                        spans.raw.insert(path, value);
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some(("*alias".into(), pos));
+                    continue;
+                }
+                child_path(&mut stack, &mut spans, pos);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                // A collection used as a mapping key (`? [a]: b`) is unusual; give it a
+                // placeholder key so positions below it still resolve.
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some(("?complex-key".into(), pos));
+                }
+                let path = if stack.is_empty() {
+                    spans.map.insert(
+                        String::new(),
+                        Span {
+                            key: pos,
+                            value: pos,
+                        },
+                    );
+                    String::new()
+                } else {
+                    child_path(&mut stack, &mut spans, pos).unwrap_or_default()
+                };
+                stack.push(if is_map {
+                    Frame::Map { path, key: None }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok(spans)
+}
+
+/// Record a value at the current position of the innermost collection and advance it.
+fn child_path(stack: &mut [Frame], spans: &mut Spans, pos: Position) -> Option<String> {
+    let frame = stack.last_mut()?;
+    let (path, key_pos) = match frame {
+        Frame::Map { path, key } => {
+            let (k, kp) = key.take().unwrap_or_default();
+            (format!("{path}/{}", pointer_segment(&k)), kp)
+        }
+        Frame::Seq { path, index } => {
+            let p = format!("{path}/{index}");
+            *index += 1;
+            (p, pos)
+        }
+    };
+    spans.map.insert(
+        path.clone(),
+        Span {
+            key: key_pos,
+            value: pos,
+        },
+    );
+    Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn doc(src: &str) -> Result<Document, Box<Diagnostic>> {
+        let file = SourceFile {
+            path: PathBuf::from("t.yml"),
+            rel: "t.yml".into(),
+            in_removed_dir: false,
+        };
+        parse_source(file, src.to_string())
+    }
+
+    #[test]
+    fn milestone_keeps_source_text() {
+        let d = doc("key_path: a.b\nmilestone: 8.10\n").unwrap();
+        assert_eq!(d.fields["milestone"], Value::String("8.10".into()));
+    }
+
+    #[test]
+    fn positions_of_nested_values() {
+        let d = doc("---\nkey_path: a\nevents:\n  - name: x\n    unique: user.id\n").unwrap();
+        assert_eq!(
+            d.spans().value("/key_path"),
+            Position {
+                line: 2,
+                column: 11
+            }
+        );
+        assert_eq!(d.spans().key("/events"), Position { line: 3, column: 1 });
+        assert_eq!(
+            d.spans().value("/events/0/unique"),
+            Position {
+                line: 5,
+                column: 13
+            }
+        );
+        // Unknown pointers fall back to the nearest ancestor.
+        assert_eq!(
+            d.spans().value("/events/0/nope"),
+            d.spans().value("/events/0")
+        );
+    }
+
+    #[test]
+    fn syntax_error_points_at_line() {
+        let e = doc("key_path: a\ndescription: [unclosed\nstatus: active\n").unwrap_err();
+        assert_eq!(e.rule, "yaml-syntax");
+        assert!(e.position.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn scalar_and_list_roots_are_rejected() {
+        assert_eq!(doc("just text\n").unwrap_err().rule, "not-a-mapping");
+        assert_eq!(doc("- a\n- b\n").unwrap_err().rule, "not-a-mapping");
+        assert_eq!(doc("# only a comment\n").unwrap_err().rule, "empty-file");
+    }
+}

@@ -1,0 +1,89 @@
+//! Reading the privacy register files (see [`crate::model::register`]) strictly: an unknown
+//! or misspelt field is an error at its line.
+
+use super::parse::serde_yaml_position;
+use crate::model::diagnostics::{Diagnostic, Diagnostics, Position};
+use crate::model::layout;
+use crate::model::register::{Category, Collected, Identifier, Register};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoriesFile {
+    categories: Vec<Category>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifiersFile {
+    identifiers: Vec<Identifier>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CollectedFile {
+    collected: Vec<Collected>,
+}
+
+fn read<T: for<'de> Deserialize<'de> + Default>(path: &Path, diags: &mut Diagnostics) -> T {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "register",
+                path,
+                Position::default(),
+                format!("cannot read: {e}"),
+            ));
+            return T::default();
+        }
+    };
+    match serde_yaml::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            let pos = serde_yaml_position(&e);
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            diags.push(
+                Diagnostic::error(
+                    "register",
+                    path,
+                    pos,
+                    format!("invalid register file: {msg}"),
+                )
+                .expected("the fields documented in README, \"Privacy register\"")
+                .with_source(&text),
+            );
+            T::default()
+        }
+    }
+}
+
+/// Read the register files of the first root that has them.
+pub fn load(roots: &[PathBuf]) -> (Register, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut register = Register::default();
+    let first = |name: &str| roots.iter().map(|r| r.join(name)).find(|p| p.is_file());
+    if let Some(p) = first(layout::REGISTER_IDENTIFIERS) {
+        register.identifiers = read::<IdentifiersFile>(&p, &mut diags).identifiers;
+        let mut seen = std::collections::HashSet::new();
+        for i in &register.identifiers {
+            if !seen.insert(i.name.clone()) {
+                diags.push(Diagnostic::error(
+                    "register",
+                    &p,
+                    Position::default(),
+                    format!("identifier `{}` is described twice", i.name),
+                ));
+            }
+        }
+    }
+    if let Some(p) = first(layout::REGISTER_COLLECTED) {
+        register.collected = read::<CollectedFile>(&p, &mut diags).collected;
+    }
+    if let Some(p) = first(layout::REGISTER_CATEGORIES) {
+        register.categories = read::<CategoriesFile>(&p, &mut diags).categories;
+    }
+    (register, diags)
+}

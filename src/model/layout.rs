@@ -1,0 +1,86 @@
+//! Where everything is: every URL and output path of a built site, and the names of the files
+//! a definitions folder may carry besides definitions. Nothing else spells these.
+//!
+//! URLs here are relative to the site's base path (`metrics/counts.a/`); output paths are
+//! relative to the output folder (`metrics/counts.a/index.html`).
+
+/// The metrics table (also the site's home page).
+pub const HOME: &str = "";
+/// The events table.
+pub const EVENTS: &str = "events/";
+/// The privacy review.
+pub const PRIVACY: &str = "privacy/";
+/// The identifier register.
+pub const IDENTIFIERS: &str = "identifiers/";
+/// What changed since a baseline.
+pub const CHANGES: &str = "changes/";
+
+/// The page served for unknown URLs.
+pub const NOT_FOUND_FILE: &str = "404.html";
+/// Every page but [`NOT_FOUND_FILE`], for crawlers.
+pub const SITEMAP: &str = "sitemap.xml";
+/// The downloads.
+pub const METRICS_JSON: &str = "metrics.json";
+pub const EVENTS_JSON: &str = "events.json";
+pub const METRICS_CSV: &str = "metrics.csv";
+pub const EVENTS_CSV: &str = "events.csv";
+/// The comparison with a baseline, when there is one.
+pub const CHANGES_JSON: &str = "changes.json";
+pub const CHANGES_CSV: &str = "changes.csv";
+/// The downloads every site has, in the order they are listed.
+pub const DOWNLOADS: [&str; 4] = [METRICS_JSON, EVENTS_JSON, METRICS_CSV, EVENTS_CSV];
+
+/// The tantivy index `metricdict search` reads.
+pub const SEARCH_INDEX_DIR: &str = "search/index";
+/// The static search shards the browser fetches.
+pub const SHARD_DIR: &str = "search/shards";
+/// Stylesheets, scripts and other assets.
+pub const STATIC_DIR: &str = "static";
+
+/// Present in every site metricdict writes; its absence means "not ours, do not replace".
+pub const SITE_MARKER: &str = ".metricdict-site";
+
+/// Privacy register files, at the top of a definitions folder (see `model::register`).
+pub const REGISTER_IDENTIFIERS: &str = "identifiers.yml";
+pub const REGISTER_COLLECTED: &str = "collected.yml";
+pub const REGISTER_CATEGORIES: &str = "categories.yml";
+pub const REGISTER_FILES: [&str; 3] = [
+    REGISTER_IDENTIFIERS,
+    REGISTER_COLLECTED,
+    REGISTER_CATEGORIES,
+];
+
+/// A metric's page.
+pub fn metric_url(slug: &str) -> String {
+    format!("metrics/{slug}/")
+}
+
+/// An event's page.
+pub fn event_url(slug: &str) -> String {
+    format!("events/{slug}/")
+}
+
+/// The browse page listing a facet's values (`categories/`).
+pub fn facet_url(facet_path: &str) -> String {
+    format!("{facet_path}/")
+}
+
+/// The browse page of one facet value (`categories/operational/`).
+pub fn facet_value_url(facet_path: &str, value_slug: &str) -> String {
+    format!("{facet_path}/{value_slug}/")
+}
+
+/// The file that serves a page URL (`metrics/a/` → `metrics/a/index.html`; `` → `index.html`).
+pub fn page_file(url: &str) -> String {
+    format!("{url}index.html")
+}
+
+/// The page URL a file serves (`metrics/a/index.html` → `metrics/a/`), for sitemaps.
+pub fn file_url(file: &str) -> &str {
+    file.strip_suffix("index.html").unwrap_or(file)
+}
+
+/// A site-relative URL under the base path (`/sub/` + `metrics/a/`).
+pub fn at_base(base: &str, url: &str) -> String {
+    format!("{base}{url}")
+}

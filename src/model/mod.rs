@@ -1,0 +1,12 @@
+//! The data model: what a dictionary is, independent of how it is read, shown or served.
+//! Imports nothing else of the crate.
+
+pub mod catalog;
+pub mod changes;
+pub mod definition;
+pub mod diagnostics;
+pub mod layout;
+pub mod order;
+pub mod record;
+pub mod register;
+pub mod site;

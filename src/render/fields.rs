@@ -1,0 +1,116 @@
+//! A definition's fields as its page shows them: every field in file order, links where a
+//! value has a page of its own.
+
+use super::pages::{at_base, facet_url};
+use super::rows::object;
+use crate::model::catalog::{param, Catalog, DefinitionKind};
+use crate::model::definition::normalize_group;
+use crate::text::{anchor, escape_html};
+use serde_json::{Map, Value};
+
+/// Every field of a definition for its page, in file order, with links where a value has a
+/// page of its own (group, data category, tier) or is a URL.
+pub(super) fn fields(
+    catalog: &Catalog,
+    base: &str,
+    raw: &Map<String, Value>,
+    kind: DefinitionKind,
+) -> Vec<Value> {
+    raw.iter()
+        .filter(|(k, _)| k.as_str() != "description")
+        .map(|(name, v)| {
+            let facet = match (name.as_str(), kind) {
+                ("data_category", DefinitionKind::Metric) => Some(param::CATEGORY),
+                ("tiers" | "tier", _) => Some(param::TIER),
+                ("product_group", _) => Some(param::GROUP),
+                ("identifiers", DefinitionKind::Event) => Some(param::DATA_CLASS),
+                ("classification", DefinitionKind::Event) => Some(param::DATA_CLASS),
+                _ => None,
+            };
+            let item = |s: String| {
+                let url = if s.starts_with("https://") || s.starts_with("http://") {
+                    Value::String(s.clone())
+                } else if let Some(p) = facet {
+                    let key = match p {
+                        param::GROUP => normalize_group(&s),
+                        _ => s.to_lowercase(),
+                    };
+                    at_base(base, facet_url(catalog, p, &key))
+                } else {
+                    Value::Null
+                };
+                object([("text", s.into()), ("url", url)])
+            };
+            let (items, block): (Vec<Value>, Option<String>) = match v {
+                Value::Null => (Vec::new(), None),
+                Value::String(s) => (vec![item(s.clone())], None),
+                Value::Bool(_) | Value::Number(_) => (vec![item(v.to_string())], None),
+                Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => (
+                    a.iter()
+                        .map(|x| {
+                            item(match x {
+                                Value::String(s) => s.clone(),
+                                o => o.to_string(),
+                            })
+                        })
+                        .collect(),
+                    None,
+                ),
+                other => (
+                    Vec::new(),
+                    Some(serde_json::to_string_pretty(other).unwrap_or_default()),
+                ),
+            };
+            let code = matches!(
+                name.as_str(),
+                "key_path" | "action" | "instrumentation_class" | "category"
+            );
+            let value_html = field_value_html(&items, block.as_deref(), code);
+            object([
+                ("name", name.as_str().into()),
+                ("anchor", anchor(name).into()),
+                ("items", items.into()),
+                ("code", code.into()),
+                ("block", block.into()),
+                ("value_html", value_html.into()),
+            ])
+        })
+        .collect()
+}
+
+/// A field's value as HTML: preformatted text for `block`, else the items comma-separated
+/// (`<code>` when `code`, links where they have a URL), else a muted dash. Made here, not in
+/// `field.html`: a page has some 25 fields, and tera's per-item lookups were a tenth of a
+/// cold build's CPU. `items`, `block` and `code` stay in the context for custom templates.
+fn field_value_html(items: &[Value], block: Option<&str>, code: bool) -> String {
+    if let Some(b) = block.filter(|b| !b.is_empty()) {
+        return format!("<pre class=\"block\"><code>{}</code></pre>", escape_html(b));
+    }
+    if items.is_empty() {
+        return "<span class=\"muted\">—</span>".to_string();
+    }
+    let mut out = String::new();
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let url = it["url"].as_str().filter(|u| !u.is_empty());
+        if let Some(u) = url {
+            out.push_str("<a href=\"");
+            out.push_str(&escape_html(u));
+            out.push_str("\">");
+        }
+        let text = escape_html(it["text"].as_str().unwrap_or_default());
+        if code {
+            out.push_str("<code>");
+            out.push_str(&text);
+            out.push_str("</code>");
+        } else {
+            out.push_str(&text);
+        }
+        if url.is_some() {
+            out.push_str("</a>");
+        }
+    }
+    out
+}

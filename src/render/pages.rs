@@ -1,0 +1,407 @@
+//! The contexts of definition and browse pages.
+
+use super::fields::fields;
+use super::rows::{object, RowKind, Rows, Table, ROWS_MARKER};
+use super::{job, Ctx, Job, Renderer};
+use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
+use crate::model::definition::payload_jq_path;
+use crate::model::layout;
+use crate::text::anchor;
+use crate::text::markdown;
+use serde_json::{json, Value};
+
+impl Renderer {
+    /// The context of one metric's page.
+    pub(super) fn metric_page(&self, catalog: &Catalog, i: usize) -> Ctx {
+        let m = &catalog.metrics[i];
+        let events: Vec<Value> = catalog.metric_events[i]
+            .iter()
+            .flat_map(|(me, hits)| {
+                if hits.is_empty() {
+                    vec![json!({"name": me.name, "unique": me.unique, "url": Value::Null})]
+                } else {
+                    hits.iter()
+                        .map(|&ei| {
+                            json!({"name": catalog.events[ei].id(), "unique": me.unique,
+                            "url": layout::at_base(&self.site.base, &layout::event_url(&catalog.event_slugs[ei]))})
+                        })
+                        .collect()
+                }
+            })
+            .collect();
+        let mut badges = vec![badge(&m.status, Value::Null, "status")];
+        badges.push(facet_badge(
+            catalog,
+            &self.site.base,
+            param::CATEGORY,
+            &m.data_category,
+        ));
+        for t in &m.tiers {
+            badges.push(facet_badge(catalog, &self.site.base, param::TIER, t));
+        }
+        if let Some(g) = &m.group {
+            badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
+        }
+        let key_paths = m.expanded_key_paths();
+        let json_paths: Vec<Value> = key_paths
+            .iter()
+            .map(|k| {
+                object([
+                    ("key_path", k.as_str().into()),
+                    ("jq", payload_jq_path(k).into()),
+                ])
+            })
+            .collect();
+        let item = object([
+            ("title", m.key_path.as_str().into()),
+            ("key_paths", key_paths.into()),
+            ("json_paths", json_paths.into()),
+            ("description_html", markdown(&m.description).into()),
+            ("status", m.status.as_str().into()),
+            ("removed", m.removed.into()),
+            (
+                "fields",
+                fields(catalog, &self.site.base, &m.fields, DefinitionKind::Metric).into(),
+            ),
+            ("events", events.into()),
+            ("source", self.source(&m.source.rel)),
+            ("badges", badges.into()),
+        ]);
+        let mut ctx = self.context("metrics", &m.key_path);
+        ctx.insert_value("item", item);
+        ctx
+    }
+
+    /// The context of one event's page.
+    pub(super) fn event_page(&self, catalog: &Catalog, i: usize) -> Ctx {
+        let e = &catalog.events[i];
+        let properties: Vec<Value> = e
+            .properties
+            .iter()
+            .map(|p| json!({
+                "name": p.name,
+                "anchor": format!("property-{}", anchor(&p.name)),
+                "description_html": markdown(p.description.as_deref().unwrap_or("")),
+                "block": p.details.as_ref().map(|d| serde_json::to_string_pretty(d).unwrap_or_default()),
+            }))
+            .collect();
+        let identifiers: Vec<Value> = e
+            .identifiers
+            .iter()
+            .map(|id| json!({"text": id, "url": at_base(&self.site.base, facet_url(catalog, param::DATA_CLASS, id))}))
+            .collect();
+        let metrics: Vec<Value> = catalog.event_metrics[i]
+            .iter()
+            .map(|&mi| {
+                json!({"key_path": catalog.metrics[mi].key_path,
+                "url": layout::at_base(&self.site.base, &layout::metric_url(&catalog.metric_slugs[mi]))})
+            })
+            .collect();
+        let mut badges = vec![badge(&e.status, Value::Null, "status")];
+        if let Some(c) = &e.classification {
+            badges.push(facet_badge(catalog, &self.site.base, param::DATA_CLASS, c));
+        }
+        for t in &e.tiers {
+            badges.push(facet_badge(catalog, &self.site.base, param::TIER, t));
+        }
+        if let Some(g) = &e.group {
+            badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
+        }
+        let title = e.id().replace('/', " / ");
+        let item = object([
+            ("title", title.as_str().into()),
+            ("action", e.action.as_str().into()),
+            ("category", e.display_category().into()),
+            ("description_html", markdown(&e.description).into()),
+            ("status", e.status.as_str().into()),
+            ("removed", e.removed.into()),
+            ("internal", e.internal.into()),
+            (
+                "fields",
+                fields(catalog, &self.site.base, &e.fields, DefinitionKind::Event).into(),
+            ),
+            ("properties", properties.into()),
+            ("identifiers", identifiers.into()),
+            ("metrics", metrics.into()),
+            ("source", self.source(&e.source.rel)),
+            ("badges", badges.into()),
+        ]);
+        let mut ctx = self.context("events", &title);
+        ctx.insert_value("item", item);
+        ctx
+    }
+
+    pub(super) fn source(&self, rel: &str) -> Value {
+        json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
+    }
+
+    /// `/<facet>/`: every value with its counts.
+    pub(super) fn facet_index(&self, facet: &Facet) -> Job {
+        let path = facet.path.expect("browse facets have a path");
+        let values: Vec<Value> = facet
+            .values
+            .iter()
+            .map(|(v, fv)| {
+                json!({
+                    "value": v, "label": v, "url": layout::facet_value_url(path, &fv.slug),
+                    "metric_count": fv.metrics.len(), "event_count": fv.events.len(),
+                })
+            })
+            .collect();
+        let mut header = facet_header(facet);
+        header["values"] = Value::Array(values);
+        let mut ctx = self.context(path, &plural(facet.label));
+        ctx.insert("facet", &header);
+        job(
+            "facet_index.html",
+            ctx,
+            layout::page_file(&layout::facet_url(path)),
+        )
+    }
+
+    /// `/<facet>/<value>/`: the definitions carrying one value. Facets that partition the
+    /// dictionary (data category, group) list full, filterable table rows; tiers and data
+    /// classes, where one definition appears under several values, list compact items and link
+    /// to the filtered tables, so the site does not repeat the whole table once per value.
+    pub(super) fn facet_page(
+        &self,
+        catalog: &Catalog,
+        facet: &Facet,
+        value: &str,
+        fv: &FacetValue,
+        rows: &Rows,
+    ) -> Job {
+        let path = facet.path.expect("browse facets have a path");
+        let compact = matches!(facet.param, param::TIER | param::DATA_CLASS);
+        let mut metrics = fv.metrics.clone();
+        if facet.param == param::GROUP {
+            // A group's performance-indicator metrics come first.
+            metrics.sort_by_key(|&i| (catalog.metrics[i].performance_indicators.is_empty(), i));
+        }
+        let events = fv.events.clone();
+        let (mk, ek) = if compact {
+            (RowKind::MetricItem, RowKind::EventItem)
+        } else {
+            (RowKind::Metric, RowKind::Event)
+        };
+        // The same selection in the main tables (`/?tier=premium`, `/events/?identifier=user`).
+        let filter = |table: &str, n: usize| -> Value {
+            if n == 0 {
+                return Value::Null;
+            }
+            let param = match facet.param {
+                param::DATA_CLASS
+                    if catalog
+                        .facet(param::CLASSIFICATION)
+                        .is_some_and(|f| f.values.contains_key(value)) =>
+                {
+                    param::CATEGORY
+                }
+                param::DATA_CLASS => param::IDENTIFIER,
+                p => p,
+            };
+            let v: String =
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    .collect();
+            Value::String(format!("{table}?{param}={v}"))
+        };
+        // A value's page needs the facet's name, not every other value (and so does not
+        // change when another value's counts do).
+        let mut ctx = self.context(path, &format!("{}: {value}", facet.label));
+        ctx.insert_value("facet", facet_header(facet));
+        ctx.insert(
+            "value",
+            &json!({"value": value, "label": value,
+                "metric_count": metrics.len(), "event_count": events.len(),
+                "metric_removed": rows.removed(mk, &metrics), "event_removed": rows.removed(ek, &events),
+                "metrics_url": filter("", metrics.len()), "events_url": filter("events/", events.len())}),
+        );
+        ctx.insert("compact", &compact);
+        ctx.insert(
+            "rows",
+            if metrics.is_empty() {
+                ""
+            } else {
+                ROWS_MARKER[mk as usize]
+            },
+        );
+        ctx.insert(
+            "event_rows",
+            if events.is_empty() {
+                ""
+            } else {
+                ROWS_MARKER[ek as usize]
+            },
+        );
+        let mut job = job(
+            "facet_page.html",
+            ctx,
+            layout::page_file(&layout::facet_value_url(path, &fv.slug)),
+        );
+        job.tables = vec![
+            Table {
+                kind: mk,
+                rows: metrics,
+            },
+            Table {
+                kind: ek,
+                rows: events,
+            },
+        ];
+        job
+    }
+
+    pub(super) fn identifiers_page(&self, catalog: &Catalog) -> Job {
+        // The register's identifiers in its order, then any used by events but undocumented.
+        let used = catalog.facet(param::IDENTIFIER);
+        let count = |name: &str| {
+            used.and_then(|f| f.values.get(name))
+                .map_or(0, |v| v.events.len())
+        };
+        let mut names: Vec<String> = catalog
+            .register
+            .identifiers
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        if let Some(f) = used {
+            names.extend(
+                f.values
+                    .keys()
+                    .filter(|k| !names.contains(k))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let identifiers: Vec<Value> = names
+            .iter()
+            .map(|name| {
+                let info = catalog.register.identifier(name);
+                json!({
+                    "name": name,
+                    "event_count": count(name),
+                    "url": facet_url(catalog, param::DATA_CLASS, name),
+                    "documented": info.is_some(),
+                    "field": info.and_then(|i| i.field.clone()),
+                    "pseudonymized": info.map(|i| i.pseudonymized),
+                    "method": info.map(|i| i.method.clone()),
+                    "realms": info.map(|i| i.realms.clone()).unwrap_or_default(),
+                    "why": info.map(|i| i.why.clone()),
+                    "source": info.and_then(|i| i.source.clone()),
+                })
+            })
+            .collect();
+        let mut ctx = self.context("identifiers", "Identifiers");
+        ctx.insert("identifiers", &identifiers);
+        ctx.insert("collected", &catalog.register.collected);
+        job("identifiers.html", ctx, "identifiers/index.html".into())
+    }
+}
+
+fn plural(label: &str) -> String {
+    match label {
+        "Data category" => "Data categories".into(),
+        "Data class" => "Data classes".into(),
+        other => format!("{other}s"),
+    }
+}
+
+/// What browse pages show of their facet. `has_metrics`/`has_events` say which tables it
+/// applies to (data classes describe events, data categories metrics), so pages leave out an
+/// always-empty section.
+fn facet_header(facet: &Facet) -> Value {
+    json!({"label": facet.label, "path": facet.path, "param": facet.param,
+        "has_metrics": facet.kinds.contains(&DefinitionKind::Metric),
+        "has_events": facet.kinds.contains(&DefinitionKind::Event)})
+}
+
+pub(super) fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
+    catalog
+        .facet(param)
+        .and_then(|f| Some(layout::facet_value_url(f.path?, &f.values.get(value)?.slug)))
+        .map_or(Value::Null, Value::String)
+}
+
+/// A badge on a definition's page, linking to its browse page (URL includes `base`).
+fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Value {
+    badge(
+        value,
+        at_base(base, facet_url(catalog, param, value)),
+        param,
+    )
+}
+
+/// A summary chip. Its class, tooltip and text are made here: in `badges.html` they took
+/// five tera filters per chip, about a tenth of a cold build's CPU.
+fn badge(label: &str, url: Value, kind: &str) -> Value {
+    let mut class = String::from("chip");
+    if !kind.is_empty() {
+        class.push_str(" kind-");
+        class.push_str(kind);
+    }
+    class.push_str(" v-");
+    class.push_str(&label.to_lowercase().replace(' ', "-"));
+    let title = (!kind.is_empty() && !url.is_null()).then(|| {
+        let kind = kind.replace('_', " ");
+        let mut chars = kind.chars();
+        let kind: String = match chars.next() {
+            Some(first) => {
+                first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase()
+            }
+            None => String::new(),
+        };
+        format!("{kind}: {label}")
+    });
+    object([
+        ("label", label.into()),
+        ("url", url),
+        ("kind", kind.into()),
+        ("class", class.into()),
+        ("title", title.into()),
+        ("text", label.replace('_', " ").into()),
+    ])
+}
+
+/// A site-relative URL made absolute under `base`; absolute URLs and nulls pass through.
+/// Definition pages get resolved URLs so their templates need no `href` macro per link.
+pub(super) fn at_base(base: &str, url: Value) -> Value {
+    match url {
+        Value::String(u) if !(u.starts_with('/') || u.contains("://") || u.starts_with('#')) => {
+            Value::String(format!("{base}{u}"))
+        }
+        other => other,
+    }
+}
+
+/// The filter controls of a table: facets that filter it, with the URL parameter name the
+/// public links use.
+pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Value> {
+    catalog
+        .facets_for(kind)
+        .filter(|f| f.param != param::DATA_CLASS)
+        .map(|f| {
+            let values: Vec<Value> = f
+                .values
+                .iter()
+                .filter_map(|(v, fv)| {
+                    let n = if kind == DefinitionKind::Metric {
+                        fv.metrics.len()
+                    } else {
+                        fv.events.len()
+                    };
+                    (n > 0).then(|| json!({"value": v, "label": v, "count": n}))
+                })
+                .collect();
+            json!({"param": url_param(f.param), "label": f.label, "values": values})
+        })
+        .collect()
+}
+
+/// The public query parameter of a facet (`event_category` is `category` on `/events/`).
+pub(super) fn url_param(param: &str) -> &str {
+    if param == param::EVENT_CATEGORY {
+        param::CATEGORY
+    } else {
+        param
+    }
+}

@@ -1,0 +1,331 @@
+//! Table rows and compact list items: rendered once per definition, spliced into every page
+//! that lists them.
+
+use super::cache::{key_of, RenderCache};
+use super::pages::url_param;
+use super::{Ctx, Renderer, TemplateError};
+use crate::model::catalog::{
+    event_facet_values, metric_facet_values, param, Catalog, DefinitionKind,
+};
+use crate::model::definition::{Event, Metric};
+use crate::model::record::{EventRecord, MetricRecord};
+use crate::text::{escape_html, plain_text};
+use serde_json::{Map, Value};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use tera::Context;
+
+/// Rows of one kind, spliced into a page where its template put that kind's marker.
+pub(super) struct Table {
+    pub kind: RowKind,
+    pub rows: Vec<usize>,
+}
+
+/// The pre-rendered fragments a page can list: full table rows, or compact list items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RowKind {
+    Metric = 0,
+    Event = 1,
+    MetricItem = 2,
+    EventItem = 3,
+}
+
+/// What a template writes where the rows of each [`RowKind`] go (`{{ rows | safe }}`).
+pub(super) const ROWS_MARKER: [&str; 4] = [
+    "<!--metricdict:metric-rows-->",
+    "<!--metricdict:event-rows-->",
+    "<!--metricdict:metric-items-->",
+    "<!--metricdict:event-items-->",
+];
+
+/// Rendered rows of one kind: each row's HTML and cache key.
+pub(super) type Fragments = Vec<(Arc<str>, u64)>;
+
+pub(super) struct Rows {
+    html: [Fragments; 4],
+    removed_metrics: Vec<bool>,
+    removed_events: Vec<bool>,
+}
+
+impl Rows {
+    pub fn len(&self, kind: RowKind) -> usize {
+        self.html[kind as usize].len()
+    }
+
+    pub fn removed(&self, kind: RowKind, which: &[usize]) -> usize {
+        let flags = match kind {
+            RowKind::Metric | RowKind::MetricItem => &self.removed_metrics,
+            RowKind::Event | RowKind::EventItem => &self.removed_events,
+        };
+        which.iter().filter(|&&i| flags[i]).count()
+    }
+
+    /// A cache key for the rows of some tables.
+    pub fn key(&self, tables: &[Table]) -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        for t in tables {
+            (t.kind as usize).hash(&mut h);
+            for &i in &t.rows {
+                self.html[t.kind as usize][i].1.hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+}
+
+/// Replace each table's marker (the first occurrence; templates place it once) with its rows.
+/// Rows are joined here rather than looped over in the template: one copy of each row's HTML
+/// instead of three, and no per-row template work.
+pub(super) fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8> {
+    let spliced: Vec<(usize, &Table)> = tables
+        .iter()
+        .filter(|t| !t.rows.is_empty())
+        .filter_map(|t| html.find(ROWS_MARKER[t.kind as usize]).map(|at| (at, t)))
+        .collect();
+    if spliced.is_empty() {
+        return html.into_bytes();
+    }
+    let extra: usize = spliced
+        .iter()
+        .flat_map(|(_, t)| {
+            t.rows
+                .iter()
+                .map(|&i| rows.html[t.kind as usize][i].0.len() + 1)
+        })
+        .sum();
+    let mut out = Vec::with_capacity(html.len() + extra);
+    let mut sorted = spliced;
+    sorted.sort_by_key(|(at, _)| *at);
+    let mut from = 0;
+    for (at, t) in sorted {
+        out.extend_from_slice(&html.as_bytes()[from..at]);
+        for (n, &i) in t.rows.iter().enumerate() {
+            if n > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(rows.html[t.kind as usize][i].0.as_bytes());
+        }
+        from = at + ROWS_MARKER[t.kind as usize].len();
+    }
+    out.extend_from_slice(&html.as_bytes()[from..]);
+    out
+}
+
+/// A row of the metrics table, from the metric's record.
+pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
+    let m: &Metric = &catalog.metrics[i];
+    let r = MetricRecord::of(catalog, i, "");
+    let mut f = Map::new();
+    for facet in catalog.facets_for(DefinitionKind::Metric) {
+        f.insert(
+            url_param(facet.param).into(),
+            Value::String(metric_facet_values(m, facet.param).join("|")),
+        );
+    }
+    object([
+        ("ord", i.into()),
+        ("slug", catalog.metric_slugs[i].as_str().into()),
+        ("url", r.url.into()),
+        ("key_path", r.key_path.into()),
+        ("more_count", r.key_paths.len().saturating_sub(1).into()),
+        ("more_title", r.key_paths.join(", ").into()),
+        ("key_paths", r.key_paths.into()),
+        ("category_key", r.data_category.to_lowercase().into()),
+        ("status_key", r.status.to_lowercase().into()),
+        ("status_text", r.status.replace('_', " ").into()),
+        ("time_frames_text", r.time_frame.join(", ").into()),
+        ("pis_text", r.performance_indicator_type.join(", ").into()),
+        ("filter_attrs", filter_attrs(&f).into()),
+        ("description", plain_text(r.description).into()),
+        ("group", r.product_group.as_deref().into()),
+        ("data_category", r.data_category.into()),
+        ("status", r.status.into()),
+        ("time_frames", r.time_frame.into()),
+        ("data_source", r.data_source.as_deref().into()),
+        ("tiers", r.tiers.into()),
+        ("milestone", r.milestone.as_deref().into()),
+        ("pis", r.performance_indicator_type.into()),
+        ("removed", m.removed.into()),
+        ("f", f.into()),
+    ])
+}
+
+/// A JSON object of these fields, in this order. The values are moved in: `json!` would
+/// serialize each nested value again, copying every field list and row of a page.
+pub(super) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// A row's filter values as ` data-f-<param>="v1|v2"` attributes (what `site.js` filters on),
+/// escaped. Rows are rendered once per build, but a tera loop over them was a third of that.
+fn filter_attrs(f: &Map<String, Value>) -> String {
+    let mut out = String::new();
+    for (k, v) in f {
+        out.push_str(" data-f-");
+        out.push_str(&escape_html(k));
+        out.push_str("=\"");
+        out.push_str(&escape_html(v.as_str().unwrap_or_default()));
+        out.push('"');
+    }
+    out
+}
+
+/// A row of the events table, from the event's record.
+pub fn event_row(catalog: &Catalog, i: usize) -> Value {
+    let e: &Event = &catalog.events[i];
+    let r = EventRecord::of(catalog, i, "");
+    let mut f = Map::new();
+    for facet in catalog
+        .facets_for(DefinitionKind::Event)
+        .filter(|f| f.param != param::DATA_CLASS)
+    {
+        let param = url_param(facet.param);
+        f.insert(
+            param.into(),
+            Value::String(event_facet_values(e, param).join("|")),
+        );
+    }
+    let props: Vec<&str> = r.additional_properties.iter().map(|p| p.name).collect();
+    object([
+        ("status_key", r.status.to_lowercase().into()),
+        ("status_text", r.status.replace('_', " ").into()),
+        (
+            "classification_key",
+            r.classification.as_deref().map(str::to_lowercase).into(),
+        ),
+        ("properties_text", props.join(", ").into()),
+        ("filter_attrs", filter_attrs(&f).into()),
+        ("ord", (catalog.metrics.len() + i).into()),
+        ("slug", catalog.event_slugs[i].as_str().into()),
+        ("url", r.url.into()),
+        ("action", r.action.into()),
+        ("category", r.category.into()),
+        ("description", plain_text(r.description).into()),
+        ("identifiers", r.identifiers.into()),
+        ("properties", props.into()),
+        ("classification", r.classification.as_deref().into()),
+        ("group", r.product_group.as_deref().into()),
+        ("tiers", r.tiers.into()),
+        ("milestone", r.milestone.as_deref().into()),
+        ("status", r.status.into()),
+        ("removed", e.removed.into()),
+        ("internal", r.internal_events.into()),
+        ("f", f.into()),
+    ])
+}
+
+impl Renderer {
+    /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
+    /// definition, its page name and position are unchanged), then shared by every table that
+    /// lists them. One row context serves both forms (`kinds`: the full row and the compact
+    /// item), so it is built once per definition. Returns each form's rows with their keys.
+    fn row_fragments(
+        &self,
+        kinds: [RowKind; 2],
+        n: usize,
+        key_of: impl Fn(usize) -> u64 + Sync,
+        row_of: impl Fn(usize) -> Value + Sync,
+        cache: &mut RenderCache,
+    ) -> Result<[Fragments; 2], TemplateError> {
+        use rayon::prelude::*;
+        let names = kinds.map(|kind| match kind {
+            RowKind::Metric => ("metric", "metric_row.html"),
+            RowKind::Event => ("event", "event_row.html"),
+            RowKind::MetricItem => ("metric_item", "metric_item.html"),
+            RowKind::EventItem => ("event_item", "event_item.html"),
+        });
+        let off = cache.is_off();
+        let cached = &cache.rows;
+        type Pair = [(Arc<str>, u64); 2];
+        let rendered: Vec<Result<Pair, TemplateError>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let key = if off { 0 } else { key_of(i) };
+                let hit = |name| {
+                    cached
+                        .get(&(name, i))
+                        .filter(|(k, _)| *k == key && !off)
+                        .map(|(_, html)| html.clone())
+                };
+                if let (Some(a), Some(b)) = (hit(names[0].0), hit(names[1].0)) {
+                    return Ok([(a, key), (b, key)]);
+                }
+                let mut ctx = Ctx::default();
+                ctx.insert("base", &self.site.base);
+                ctx.insert_value("row", row_of(i));
+                let context = Context::from_value(Value::Object(ctx.0))
+                    .map_err(|e| self.templates.error(names[0].1, &e))?;
+                let render = |template: &str| -> Result<(Arc<str>, u64), TemplateError> {
+                    let html = self
+                        .templates
+                        .tera
+                        .render(template, &context)
+                        .map_err(|e| self.templates.error(template, &e))?;
+                    Ok((Arc::from(html.trim()), key))
+                };
+                Ok([render(names[0].1)?, render(names[1].1)?])
+            })
+            .collect();
+        let mut out: [Fragments; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
+        for pair in rendered {
+            let [a, b] = pair?;
+            out[0].push(a);
+            out[1].push(b);
+        }
+        if !off {
+            for (form, (name, _)) in out.iter().zip(names) {
+                cache.rows.retain(|(k, i), _| *k != name || *i < n);
+                for (i, (html, key)) in form.iter().enumerate() {
+                    cache.rows.insert((name, i), (*key, html.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every table row and list item of the site, rendered (or taken from the cache) once.
+    pub(super) fn rows(
+        &self,
+        catalog: &Catalog,
+        cache: &mut RenderCache,
+    ) -> Result<Rows, TemplateError> {
+        let site_key = self.site_key();
+        let nm = catalog.metrics.len();
+        let metric_key = |i: usize| {
+            let m = &catalog.metrics[i];
+            key_of(&(site_key, m.version, &catalog.metric_slugs[i], i))
+        };
+        let event_key = |i: usize| {
+            let e = &catalog.events[i];
+            key_of(&(site_key, e.version, &catalog.event_slugs[i], nm + i))
+        };
+        let ne = catalog.events.len();
+        let row = |i| metric_row(catalog, i);
+        let erow = |i| event_row(catalog, i);
+        let [metric, metric_item] = self.row_fragments(
+            [RowKind::Metric, RowKind::MetricItem],
+            nm,
+            metric_key,
+            row,
+            cache,
+        )?;
+        let [event, event_item] = self.row_fragments(
+            [RowKind::Event, RowKind::EventItem],
+            ne,
+            event_key,
+            erow,
+            cache,
+        )?;
+        Ok(Rows {
+            // Indexed by `RowKind`.
+            html: [metric, event, metric_item, event_item],
+            removed_metrics: catalog.metrics.iter().map(|m| m.removed).collect(),
+            removed_events: catalog.events.iter().map(|e| e.removed).collect(),
+        })
+    }
+}

@@ -1,0 +1,301 @@
+//! The dev server's HTTP side: the last good build from memory, by exact name (no file-system
+//! paths, so no traversal), with the reload script injected into every page; `/api/search`;
+//! and the long poll that tells a page to reload.
+//!
+//! tiny_http reads each connection on its own thread, so a stalled client never blocks the
+//! others; a small pool of workers answers the parsed requests.
+
+use super::live::{live_snippet, POLL_PATH, POLL_WAIT};
+use super::{OnDemand, Shared, State};
+use crate::model::layout;
+use percent_encoding::percent_decode_str;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+/// A response body and its metadata.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub location: Option<String>,
+}
+
+/// The content type for a file name.
+pub fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "gz" => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Send a [`Reply`] for a tiny_http request.
+pub fn respond(req: Request, r: Reply, extra_headers: &[(&str, &str)]) {
+    let mut resp = Response::new(
+        StatusCode(r.status),
+        Vec::new(),
+        Cursor::new(r.body.clone()),
+        Some(r.body.len()),
+        None,
+    );
+    let mut add = |k: &str, v: &str| {
+        if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            resp.add_header(h);
+        }
+    };
+    add("Content-Type", r.content_type);
+    add("X-Content-Type-Options", "nosniff");
+    add("Cache-Control", "no-cache");
+    if let Some(loc) = &r.location {
+        add("Location", loc);
+    }
+    for (k, v) in extra_headers {
+        add(k, v);
+    }
+    let _ = req.respond(resp);
+}
+
+/// A tiny_http server with a pool of workers running `handler`; stops when dropped.
+pub struct Pool {
+    server: Arc<Server>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    pub fn start(
+        addr: &str,
+        handler: impl Fn(Request) + Send + Sync + 'static,
+    ) -> std::io::Result<(Pool, u16)> {
+        let server =
+            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
+        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        let handler = Arc::new(handler);
+        let workers = (0..4)
+            .map(|_| {
+                let (server, handler) = (server.clone(), handler.clone());
+                std::thread::spawn(move || {
+                    for req in server.incoming_requests() {
+                        handler(req);
+                    }
+                })
+            })
+            .collect();
+        Ok((Pool { server, workers }, port))
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The outputs made on request, of the build being served.
+fn on_demand(shared: &Shared) -> Option<Arc<OnDemand>> {
+    let (lock, _) = &**shared;
+    lock.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .on_demand
+        .clone()
+}
+
+/// Answer one request from the in-memory site.
+pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
+    let path = url.split(['?', '#']).next().unwrap_or("/");
+    let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
+    let not_found = |st: &State| Reply {
+        status: 404,
+        content_type: "text/html; charset=utf-8",
+        body: st
+            .files
+            .get(layout::NOT_FOUND_FILE)
+            .map(|b| b.to_vec())
+            .unwrap_or_else(|| b"not found".to_vec()),
+        location: None,
+    };
+    // Downloads, sitemap and search shards are made on first request after a rebuild.
+    if let Some(rest) = decoded.strip_prefix(base) {
+        let on_demand_file = layout::DOWNLOADS.contains(&rest)
+            || rest == layout::SITEMAP
+            || rest
+                .strip_prefix(layout::SHARD_DIR)
+                .is_some_and(|r| r.starts_with('/'));
+        if on_demand_file {
+            let made = on_demand(shared).and_then(|l| l.outputs().files.get(rest).cloned());
+            if let Some(body) = made {
+                return Reply {
+                    status: 200,
+                    content_type: content_type(Path::new(rest)),
+                    body: body.to_vec(),
+                    location: None,
+                };
+            }
+        }
+    }
+    let (lock, _) = &**shared;
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(rest) = decoded.strip_prefix(base) else {
+        if decoded == "/" || decoded == base.trim_end_matches('/') {
+            return Reply {
+                status: 302,
+                content_type: "text/plain; charset=utf-8",
+                body: Vec::new(),
+                location: Some(base.to_string()),
+            };
+        }
+        return not_found(&st);
+    };
+    // Only names the build produced can be served: a map lookup, never a file-system path.
+    let key = if rest.is_empty() || rest.ends_with('/') {
+        layout::page_file(rest)
+    } else {
+        rest.to_string()
+    };
+    let (status, key) = match st.files.get(&key) {
+        Some(_) => (200, key),
+        None if st
+            .files
+            .contains_key(&layout::page_file(&format!("{key}/"))) =>
+        {
+            return Reply {
+                status: 301,
+                content_type: "text/plain; charset=utf-8",
+                body: Vec::new(),
+                location: Some(format!("{path}/")),
+            };
+        }
+        None => (404, layout::NOT_FOUND_FILE.to_string()),
+    };
+    let Some(body) = st.files.get(&key) else {
+        return not_found(&st);
+    };
+    let ctype = content_type(Path::new(&key));
+    let mut body = body.to_vec();
+    if ctype.starts_with("text/html") {
+        let snippet = live_snippet(base, st.generation, st.problems.as_deref());
+        let html = String::from_utf8_lossy(&body);
+        let at = html.rfind("</body>").unwrap_or(html.len());
+        let mut out = String::with_capacity(html.len() + snippet.len());
+        out.push_str(&html[..at]);
+        out.push_str(&snippet);
+        out.push_str(&html[at..]);
+        body = out.into_bytes();
+    }
+    Reply {
+        status,
+        content_type: ctype,
+        body,
+        location: None,
+    }
+}
+
+/// `/api/search?q=…&limit=…`: the last good build's tantivy index, as `metricdict search`.
+fn api_search(shared: &Shared, url: &str) -> Reply {
+    let params: std::collections::HashMap<String, String> = url
+        .split_once('?')
+        .map(|(_, qs)| {
+            qs.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        percent_decode_str(&v.replace('+', " "))
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let q = params.get("q").cloned().unwrap_or_default();
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(20usize)
+        .min(1000);
+    let made = on_demand(shared);
+    let body = match made.as_ref().and_then(|l| l.outputs().search.as_ref()) {
+        Some((index, reader)) => match crate::search::search_index(index, reader, &q, limit) {
+            Ok(hits) => serde_json::to_vec(&hits).unwrap_or_default(),
+            Err(e) => {
+                return Reply {
+                    status: 500,
+                    content_type: "text/plain; charset=utf-8",
+                    body: e.to_string().into_bytes(),
+                    location: None,
+                }
+            }
+        },
+        None => b"[]".to_vec(),
+    };
+    Reply {
+        status: 200,
+        content_type: "application/json",
+        body,
+        location: None,
+    }
+}
+
+/// Wait until the generation differs from `seen` (or the wait times out); answer the current one.
+fn poll_reply(shared: &Shared, url: &str) -> Reply {
+    let seen: Option<u64> = url
+        .split_once("gen=")
+        .and_then(|(_, g)| g.split('&').next()?.parse().ok());
+    let (lock, cvar) = &**shared;
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let (st, _) = cvar
+        .wait_timeout_while(st, POLL_WAIT, |s| Some(s.generation) == seen)
+        .unwrap_or_else(|e| e.into_inner());
+    let body = serde_json::json!({"generation": st.generation, "problems": st.problems})
+        .to_string()
+        .into_bytes();
+    Reply {
+        status: 200,
+        content_type: "application/json",
+        body,
+        location: None,
+    }
+}
+
+/// A running dev server. Stops when dropped.
+pub struct LiveServer {
+    _pool: Pool,
+    pub port: u16,
+}
+
+impl LiveServer {
+    /// Serve the live site on `addr`. Reload polls get a thread each (they wait); other
+    /// requests are answered by the pool.
+    pub fn start(shared: Shared, addr: &str, base: &str) -> std::io::Result<LiveServer> {
+        let base = base.to_string();
+        let (pool, port) = Pool::start(addr, move |req| {
+            let url = req.url().to_string();
+            if url.starts_with(&format!("{base}{POLL_PATH}")) {
+                let shared = shared.clone();
+                std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
+            } else if url.starts_with(&format!("{base}api/search")) {
+                respond(req, api_search(&shared, &url), &[]);
+            } else {
+                respond(req, live_reply(&shared, &base, &url), &[]);
+            }
+        })?;
+        Ok(LiveServer { _pool: pool, port })
+    }
+}

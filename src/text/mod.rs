@@ -1,0 +1,8 @@
+//! Text helpers shared by every output: markdown to HTML and to plain text, and escaping.
+//! Imports nothing else of the crate.
+
+pub mod escape;
+pub mod markdown;
+
+pub use escape::{anchor, escape_html};
+pub use markdown::{markdown, plain_text};
