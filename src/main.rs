@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let config = match Config::load(std::path::Path::new(".")) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             return ExitCode::from(cli::EXIT_FAILED);
         }
     };

@@ -404,6 +404,40 @@ fn an_error_in_the_shared_header_fails_the_build_and_keeps_the_old_site() {
     assert_eq!(read(out.join("index.html")), before);
 }
 
+/// The template context is a public contract: a user's template that uses a variable the
+/// context no longer has fails the build, naming the template, the line and the variable.
+#[test]
+fn a_template_using_a_missing_variable_names_template_line_and_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    fs::create_dir(&tpl).unwrap();
+    // A metric page that still uses a variable removed from the context, in a loop, line 4.
+    fs::write(
+        tpl.join("metric.html"),
+        "{% extends \"base.html\" %}\n{% block content %}\n{% for f in item.fields %}\n<p>{{ f.name }}: {{ item.gone_field }}</p>\n{% endfor %}\n{% endblock content %}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("site");
+    let o = run(
+        &repo(),
+        &[
+            "build",
+            "-q",
+            "-d",
+            fixture("basic").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("metric.html, line 4"), "{err}");
+    assert!(err.contains("`item.gone_field`"), "{err}");
+    assert!(!out.exists(), "nothing is published");
+}
+
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();

@@ -226,6 +226,22 @@ fn identifier_for(unique: &str) -> Option<&'static str> {
     }
 }
 
+/// What a new metric counts: the events' actions, unique attribute and time frames.
+struct Counts<'d> {
+    events: Vec<String>,
+    /// The events' definitions, in the order of `events`.
+    defs: Vec<&'d Event>,
+    unique: Option<String>,
+    time_frames: Vec<String>,
+}
+
+/// Who a new metric belongs to and where it is available.
+struct Owner {
+    group: String,
+    categories: Vec<String>,
+    tiers: Vec<String>,
+}
+
 pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<Draft, Error> {
     if req.data_source != "internal_events" {
         return err(format!(
@@ -241,6 +257,63 @@ pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<
             DATA_CATEGORIES.join(", ")
         ));
     }
+    let counts = metric_counts(req, dict, ask)?;
+    let (key_path, description) = metric_names(req, dict, ask, &counts)?;
+    let owner = metric_owner(req, dict, ask, counts.defs[0])?;
+    let (milestone, url) = ask.milestone_and_url(req)?;
+
+    let mut y = Yaml::default();
+    y.field("key_path", &key_path);
+    y.field("description", &description);
+    y.field("product_group", &owner.group);
+    y.list("product_categories", &owner.categories);
+    y.raw("performance_indicator_type", "[]");
+    y.raw("value_type", "number");
+    y.raw("status", "active");
+    y.raw("milestone", &format!("'{milestone}'"));
+    y.field("introduced_by_url", &url);
+    match counts.time_frames.as_slice() {
+        [one] => y.raw("time_frame", one),
+        many => y.list("time_frame", many),
+    }
+    y.raw("data_source", &req.data_source);
+    y.raw("data_category", &req.data_category);
+    y.list("tiers", &owner.tiers);
+    y.line("events:");
+    for e in &counts.events {
+        y.line(&format!("- name: {}", scalar(e)));
+        if let Some(u) = &counts.unique {
+            y.line(&format!("  unique: {u}"));
+        }
+    }
+    let name = key_path.rsplit('.').next().unwrap_or(&key_path);
+    let mut notes = Vec::new();
+    if owner.categories.is_empty() {
+        notes.push(
+            "GitLab's product_categories.json schema requires product_categories for new \
+             active metrics (--product-categories)"
+                .to_string(),
+        );
+    }
+    Ok(Draft {
+        rel: format!(
+            "{}config/metrics/counts_{}/{}_{name}.yml",
+            ee_prefix(dict, &owner.tiers),
+            counts.time_frames[0],
+            clock::digits()
+        ),
+        text: y.0,
+        notes,
+    })
+}
+
+/// The events a metric counts (they must be defined), what it counts uniquely, and over
+/// which time frames.
+fn metric_counts<'d>(
+    req: &Request,
+    dict: &'d Dictionary,
+    ask: &mut Ask,
+) -> Result<Counts<'d>, Error> {
     let events = counted_events(req, dict, ask)?;
     let flag = if req.from_event.is_some() {
         "--from-event"
@@ -261,7 +334,6 @@ pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<
         }
     }
     let unique = unique_attribute(req, &defs, ask)?;
-
     let allowed_tf: &[&str] = if unique.is_some() {
         &TIME_FRAMES[..2]
     } else {
@@ -283,13 +355,29 @@ pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<
         &["28d".to_string(), "7d".to_string()],
         1,
     )?;
+    Ok(Counts {
+        events,
+        defs,
+        unique,
+        time_frames,
+    })
+}
 
-    let single = (events.len() == 1).then(|| events[0].as_str());
-    let generated_key = single.map(|a| conventional_key_path(a, unique.as_deref(), &time_frames));
-    let generated_desc = single.map(|a| conventional_description(a, unique.as_deref()));
+/// Key path and description: GitLab's convention for a metric counting one event (taken as
+/// is with --from-event, suggested otherwise).
+fn metric_names(
+    req: &Request,
+    dict: &Dictionary,
+    ask: &mut Ask,
+    counts: &Counts,
+) -> Result<(String, String), Error> {
+    let single = (counts.events.len() == 1).then(|| counts.events[0].as_str());
+    let unique = counts.unique.as_deref();
+    let generated_key = single.map(|a| conventional_key_path(a, unique, &counts.time_frames));
+    let generated_desc = single.map(|a| conventional_description(a, unique));
     let from_event = req.from_event.is_some();
     let existing = dict.key_paths.clone();
-    let tf_for_check = time_frames.clone();
+    let tf_for_check = counts.time_frames.clone();
     let key_question = Question::new(
         "Key path:",
         "dot-separated, lowercase; GitLab's convention is suggested",
@@ -324,9 +412,18 @@ pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<
         },
         check(check_description),
     )?;
-    let first = defs[0];
-    // With --from-event the event's group, categories and tiers are taken; otherwise a
-    // terminal offers them and flags must give them.
+    Ok((key_path, description))
+}
+
+/// Group, product categories and tiers. With --from-event the event's are taken; otherwise a
+/// terminal offers them and flags must give them.
+fn metric_owner(
+    req: &Request,
+    dict: &Dictionary,
+    ask: &mut Ask,
+    first: &Event,
+) -> Result<Owner, Error> {
+    let from_event = req.from_event.is_some();
     let group = ask.group(
         dict,
         req.group.as_deref(),
@@ -351,50 +448,10 @@ pub(super) fn metric(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<
             1,
         )?)
     };
-    let (milestone, url) = ask.milestone_and_url(req)?;
-
-    let mut y = Yaml::default();
-    y.field("key_path", &key_path);
-    y.field("description", &description);
-    y.field("product_group", &group);
-    y.list("product_categories", &categories);
-    y.raw("performance_indicator_type", "[]");
-    y.raw("value_type", "number");
-    y.raw("status", "active");
-    y.raw("milestone", &format!("'{milestone}'"));
-    y.field("introduced_by_url", &url);
-    match time_frames.as_slice() {
-        [one] => y.raw("time_frame", one),
-        many => y.list("time_frame", many),
-    }
-    y.raw("data_source", &req.data_source);
-    y.raw("data_category", &req.data_category);
-    y.list("tiers", &tiers);
-    y.line("events:");
-    for e in &events {
-        y.line(&format!("- name: {}", scalar(e)));
-        if let Some(u) = &unique {
-            y.line(&format!("  unique: {u}"));
-        }
-    }
-    let name = key_path.rsplit('.').next().unwrap_or(&key_path);
-    let mut notes = Vec::new();
-    if categories.is_empty() {
-        notes.push(
-            "GitLab's product_categories.json schema requires product_categories for new \
-             active metrics (--product-categories)"
-                .to_string(),
-        );
-    }
-    Ok(Draft {
-        rel: format!(
-            "{}config/metrics/counts_{}/{}_{name}.yml",
-            ee_prefix(dict, &tiers),
-            time_frames[0],
-            clock::digits()
-        ),
-        text: y.0,
-        notes,
+    Ok(Owner {
+        group,
+        categories,
+        tiers,
     })
 }
 

@@ -118,6 +118,38 @@ pub struct Report {
     pub written: output::WriteStats,
 }
 
+/// The search index, written where `metricdict search` reads it, and the static shards
+/// exported from it.
+fn search_files(
+    catalog: &crate::model::catalog::Catalog,
+    staging: &Staging,
+) -> Result<search::ShardFiles, BuildError> {
+    let dir = staging.path().join(layout::SEARCH_INDEX_DIR);
+    let index = search::write_index(catalog, &dir)?;
+    let (_, shards) = search::export_shards(&index, catalog.metrics.len())?;
+    Ok(shards)
+}
+
+/// Write what was not streamed while rendering: assets and the search shards.
+fn write_rest(
+    staging: &Staging,
+    rendered: &Rendered,
+    shards: &search::ShardFiles,
+) -> Result<output::WriteStats, BuildError> {
+    let assets = rendered.files[rendered.pages..]
+        .iter()
+        .map(|f| (f.path.as_str(), &*f.content));
+    let mut written = staging
+        .write_all(assets)
+        .map_err(|e| BuildError::io(staging.path(), e))?;
+    let shard_stats = staging
+        .write_all(shards.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+        .map_err(|e| BuildError::io(staging.path(), e))?;
+    written.written += shard_stats.written;
+    written.unchanged += shard_stats.unchanged;
+    Ok(written)
+}
+
 /// Build the site into `opts.out`, atomically. With any error in the definitions nothing is
 /// written and the previous site stays as it was.
 pub fn build(opts: &Options) -> Result<Report, BuildError> {
@@ -160,19 +192,12 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         Ok(())
     };
     // The search index is built beside the rendering: tantivy indexes on one thread, which
-    // would otherwise leave a core idle at the end of the build. One index, written where
-    // `metricdict search` reads it; the static shards come from it.
-    let search = || -> Result<search::ShardFiles, BuildError> {
-        let dir = staging.path().join(layout::SEARCH_INDEX_DIR);
-        let index = search::write_index(&loaded.catalog, &dir)?;
-        let (_, shards) = search::export_shards(&index, loaded.catalog.metrics.len())?;
-        Ok(shards)
-    };
+    // would otherwise leave a core idle at the end of the build.
     let (rendered, shards) = rayon::join(
         || render_site(&loaded, opts, &mut cache, Some(&sink)),
         || {
             let t = std::time::Instant::now();
-            search().map(|s| (s, t.elapsed()))
+            search_files(&loaded.catalog, &staging).map(|s| (s, t.elapsed()))
         },
     );
     let rendered = rendered?;
@@ -184,23 +209,12 @@ pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Re
         "writing {} assets",
         rendered.files.len() - rendered.pages
     ));
-    let assets = rendered.files[rendered.pages..]
-        .iter()
-        .map(|f| (f.path.as_str(), &*f.content));
-    let mut written = staging
-        .write_all(assets)
-        .map_err(|e| BuildError::io(staging.path(), e))?;
+    let mut written = write_rest(&staging, &rendered, &shards)?;
     let (sunk, linked) = (sunk.into_inner(), linked.into_inner());
     written.written += sunk - linked;
     written.unchanged += linked;
-    timings.lap("write files", &mut t);
-    let shard_stats = staging
-        .write_all(shards.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
-        .map_err(|e| BuildError::io(staging.path(), e))?;
-    written.written += shard_stats.written;
-    written.unchanged += shard_stats.unchanged;
     let files = written.written + written.unchanged;
-    timings.lap("write search shards", &mut t);
+    timings.lap("write files and search shards", &mut t);
     staging.commit().map_err(|e| BuildError::io(&out, e))?;
     timings.lap("swap in", &mut t);
     let report = Report {

@@ -5,6 +5,27 @@ use super::common::*;
 use super::config::Config;
 use metricdict::load::{self, Warnings};
 use metricdict::report::{self, Format};
+use std::path::PathBuf;
+
+/// A named file outside every definitions folder means the command could not run.
+fn outside_definitions(files: &[PathBuf], roots: &[PathBuf]) -> Option<u8> {
+    let f = files.iter().find(|f| {
+        let f = f.canonicalize().ok();
+        !roots.iter().any(|r| {
+            r.canonicalize()
+                .ok()
+                .zip(f.as_ref())
+                .is_some_and(|(r, f)| f.starts_with(r))
+        })
+    })?;
+    let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    eprintln!(
+        "error: {} is not inside the definitions ({}); pass its folder with --definitions",
+        f.display(),
+        roots.join(", ")
+    );
+    Some(EXIT_FAILED)
+}
 
 /// `metricdict check`.
 pub fn run(args: CheckArgs, config: &Config) -> u8 {
@@ -23,25 +44,8 @@ pub fn run(args: CheckArgs, config: &Config) -> u8 {
     };
     let mut loaded = load::load(&roots, warnings);
     let (metrics, events) = (loaded.catalog.metrics.len(), loaded.catalog.events.len());
-    if let Some(f) = args.files.iter().find(|f| {
-        let f = f.canonicalize().ok();
-        !roots.iter().any(|r| {
-            r.canonicalize()
-                .ok()
-                .zip(f.as_ref())
-                .is_some_and(|(r, f)| f.starts_with(r))
-        })
-    }) {
-        eprintln!(
-            "error: {} is not inside the definitions ({}); pass its folder with --definitions",
-            f.display(),
-            roots
-                .iter()
-                .map(|r| r.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return EXIT_FAILED;
+    if let Some(code) = outside_definitions(&args.files, &roots) {
+        return code;
     }
     let all_errors = loaded.diagnostics.errors();
     if !args.files.is_empty() {

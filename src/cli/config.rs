@@ -28,13 +28,14 @@ pub struct Config {
 
 impl Config {
     /// Read `metricdict.toml` from `dir` if present.
-    pub fn load(dir: &Path) -> Result<Config, String> {
+    pub fn load(dir: &Path) -> anyhow::Result<Config> {
+        use anyhow::Context;
         let path = dir.join(FILE_NAME);
         if !path.is_file() {
             return Ok(Config::default());
         }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
     }
 }

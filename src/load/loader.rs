@@ -41,6 +41,9 @@ type FileResult<D> = Result<(D, Diagnostics, Option<Definition>), Box<Diagnostic
 /// A file parsed and checked on its own, not yet against the schemas.
 type ParsedFile = (PathBuf, Option<FileVersion>, FileResult<Document>);
 
+/// A document with the definition it holds.
+type Pair = (Arc<Document>, Definition);
+
 /// One file's parse and checks, kept between rebuilds.
 struct Checked {
     version: Option<FileVersion>,
@@ -258,7 +261,7 @@ impl Loader {
         &mut self,
         found: &Discovered,
         diagnostics: &mut Diagnostics,
-    ) -> (Vec<Arc<Document>>, Vec<(Arc<Document>, Definition)>) {
+    ) -> (Vec<Arc<Document>>, Vec<Pair>) {
         let mut documents = Vec::with_capacity(found.files.len());
         let mut pairs = Vec::new();
         let mut moved = if self.single_use {
@@ -309,7 +312,7 @@ impl Loader {
     fn catalog_and_cross_file(
         &mut self,
         roots: &[PathBuf],
-        pairs: &[(Arc<Document>, Definition)],
+        pairs: &[Pair],
         diagnostics: &mut Diagnostics,
     ) -> Catalog {
         let refs: Vec<(&Document, &Definition)> =

@@ -1,4 +1,5 @@
-//! Reading a dictionary: find the files ([`discover`]), parse them with positions ([`parse`]),
+//! Reading a dictionary: find the files ([`discover`]), parse them with positions ([`parse`],
+//! `spans`),
 //! read GitLab's shapes into the model ([`shapes`]), check them against the JSON schemas
 //! ([`schema`]) and the rules schemas cannot express ([`validate`]), read the privacy
 //! register ([`register`]), and catalog the result ([`loader`], incrementally for the dev
@@ -10,6 +11,7 @@ pub mod parse;
 pub mod register;
 pub mod schema;
 pub mod shapes;
+mod spans;
 pub mod validate;
 
 pub use loader::{load, Loaded, Loader, Warnings};

@@ -8,65 +8,18 @@
 //! diagnostic that will be shown ([`Document::place`]). A build that only counts its warnings
 //! never needs it (a third of the parse time).
 
+use super::spans::scan_spans;
+pub use super::spans::{pointer_segment, Span, Spans};
 use crate::model::definition::SourceFile;
 use crate::model::diagnostics::{At, Diagnostic, Position};
-use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
-use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::TScalarStyle;
 
 /// Larger files are rejected unread: a real definition is a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Deeper nesting is rejected: real definitions nest three or four levels.
 pub const MAX_DEPTH: usize = 64;
 /// Fields whose values are strings even when they look like numbers (GitLab milestones).
-const VERBATIM_FIELDS: [&str; 2] = ["milestone", "milestone_removed"];
-
-/// Where a key and its value start in the source.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Span {
-    pub key: Position,
-    pub value: Position,
-}
-
-/// Source positions by JSON pointer (`/events/0/name`). FxHash, not SipHash: hashing was a
-/// tenth of the position scan; a crafted file could only slow its own (1 MB at most) lookups.
-#[derive(Debug, Default, Clone)]
-pub struct Spans {
-    map: HashMap<String, Span>,
-    raw: HashMap<String, String>,
-}
-
-impl Spans {
-    /// Position of the value at `pointer`, or of its nearest ancestor that has one.
-    pub fn value(&self, pointer: &str) -> Position {
-        self.lookup(pointer, |s| s.value)
-    }
-
-    /// Position of the key at `pointer` (for "missing field" or "unknown field" problems).
-    pub fn key(&self, pointer: &str) -> Position {
-        self.lookup(pointer, |s| s.key)
-    }
-
-    fn lookup(&self, pointer: &str, pick: impl Fn(&Span) -> Position) -> Position {
-        let mut p = pointer;
-        loop {
-            if let Some(span) = self.map.get(p) {
-                return pick(span);
-            }
-            match p.rfind('/') {
-                Some(i) if !p.is_empty() => p = &p[..i],
-                _ => return Position { line: 1, column: 1 },
-            }
-        }
-    }
-
-    /// The source text of a plain scalar at `pointer`, for the fields read verbatim
-    /// (`milestone`, `milestone_removed`).
-    pub fn raw(&self, pointer: &str) -> Option<&str> {
-        self.raw.get(pointer).map(String::as_str)
-    }
-}
+pub(super) const VERBATIM_FIELDS: [&str; 2] = ["milestone", "milestone_removed"];
 
 /// A parsed definition file: its fields and where each one is.
 #[derive(Debug, Clone)]
@@ -172,9 +125,9 @@ fn parse_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Document, Box<Diagno
     parse_source(file.clone(), source)
 }
 
-/// Parse YAML text already in memory (used by `parse_file`, tests and the fuzz target).
-pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
-    let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
+/// The YAML value of a file's text, or the one diagnostic that explains why there is none:
+/// nothing in it, invalid YAML, or nesting deeper than [`MAX_DEPTH`].
+fn read_value(file: &SourceFile, text: &str) -> Result<serde_yaml::Value, Box<Diagnostic>> {
     let err = |rule, pos: Position, msg: String| {
         Box::new(
             Diagnostic::error(rule, file.path.clone(), within(text, pos), msg).with_source(text),
@@ -218,6 +171,13 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
         });
         return Err(err("yaml-syntax", pos, msg));
     }
+    Ok(value)
+}
+
+/// Parse YAML text already in memory (used by `parse_file`, tests and the fuzz target).
+pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
+    let value = read_value(&file, text)?;
     let mut fields = match yaml_to_json(value) {
         Value::Object(map) => map,
         other => {
@@ -274,19 +234,19 @@ fn within(text: &str, pos: Position) -> Position {
 }
 
 /// The last line of a text and its length, for [`within`].
-struct Bounds {
+pub(super) struct Bounds {
     lines: usize,
     last_len: usize,
 }
 
 impl Bounds {
-    fn of(text: &str) -> Bounds {
+    pub fn of(text: &str) -> Bounds {
         let lines = text.lines().count().max(1);
         let last_len = text.lines().last().map_or(0, |l| l.chars().count());
         Bounds { lines, last_len }
     }
 
-    fn clamp(&self, pos: Position) -> Position {
+    pub fn clamp(&self, pos: Position) -> Position {
         if pos.line <= self.lines {
             pos
         } else {
@@ -372,161 +332,6 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
     }
 }
 
-enum Frame {
-    Map {
-        path: String,
-        key: Option<(String, Position)>,
-    },
-    Seq {
-        path: String,
-        index: usize,
-    },
-}
-
-/// Escape a key for a JSON pointer segment (RFC 6901).
-pub fn pointer_segment(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-/// Walk yaml-rust2's events and record where every key and value starts.
-fn scan_spans(text: &str) -> Result<Spans, (Position, String)> {
-    let mut spans = Spans::default();
-    let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut documents = 0;
-    let mut root_placed = false;
-    let bounds = Bounds::of(text);
-    loop {
-        let (event, mark) = parser.next_token().map_err(|e| {
-            let m = e.marker();
-            (
-                Position {
-                    line: m.line(),
-                    column: m.col() + 1,
-                },
-                format!("invalid YAML: {}", e.info()),
-            )
-        })?;
-        let pos = bounds.clamp(Position {
-            line: mark.line(),
-            column: mark.col() + 1,
-        });
-        match event {
-            Event::StreamEnd => break,
-            Event::DocumentStart => {
-                documents += 1;
-                if documents > 1 {
-                    return Err((
-                        pos,
-                        "more than one YAML document in a definition file".into(),
-                    ));
-                }
-            }
-            Event::Scalar(value, style, _, _) => {
-                if let Some(Frame::Map {
-                    key: key @ None,
-                    path,
-                }) = stack.last_mut()
-                {
-                    // Problems with the whole definition point at its first field.
-                    if path.is_empty() && !root_placed {
-                        spans.map.insert(
-                            String::new(),
-                            Span {
-                                key: pos,
-                                value: pos,
-                            },
-                        );
-                        root_placed = true;
-                    }
-                    *key = Some((value, pos));
-                    continue;
-                }
-                if let Some(path) = child_path(&mut stack, &mut spans, pos) {
-                    // Only the fields read verbatim need their source text.
-                    if style == TScalarStyle::Plain
-                        && VERBATIM_FIELDS
-                            .iter()
-                            .any(|f| path.strip_prefix('/') == Some(f))
-                    {
-                        spans.raw.insert(path, value);
-                    }
-                }
-            }
-            Event::Alias(_) => {
-                if let Some(Frame::Map {
-                    key: key @ None, ..
-                }) = stack.last_mut()
-                {
-                    *key = Some(("*alias".into(), pos));
-                    continue;
-                }
-                child_path(&mut stack, &mut spans, pos);
-            }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err((pos, format!("nesting deeper than {MAX_DEPTH} levels")));
-                }
-                let is_map = matches!(event, Event::MappingStart(..));
-                // A collection used as a mapping key (`? [a]: b`) is unusual; give it a
-                // placeholder key so positions below it still resolve.
-                if let Some(Frame::Map {
-                    key: key @ None, ..
-                }) = stack.last_mut()
-                {
-                    *key = Some(("?complex-key".into(), pos));
-                }
-                let path = if stack.is_empty() {
-                    spans.map.insert(
-                        String::new(),
-                        Span {
-                            key: pos,
-                            value: pos,
-                        },
-                    );
-                    String::new()
-                } else {
-                    child_path(&mut stack, &mut spans, pos).unwrap_or_default()
-                };
-                stack.push(if is_map {
-                    Frame::Map { path, key: None }
-                } else {
-                    Frame::Seq { path, index: 0 }
-                });
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    Ok(spans)
-}
-
-/// Record a value at the current position of the innermost collection and advance it.
-fn child_path(stack: &mut [Frame], spans: &mut Spans, pos: Position) -> Option<String> {
-    let frame = stack.last_mut()?;
-    let (path, key_pos) = match frame {
-        Frame::Map { path, key } => {
-            let (k, kp) = key.take().unwrap_or_default();
-            (format!("{path}/{}", pointer_segment(&k)), kp)
-        }
-        Frame::Seq { path, index } => {
-            let p = format!("{path}/{index}");
-            *index += 1;
-            (p, pos)
-        }
-    };
-    spans.map.insert(
-        path.clone(),
-        Span {
-            key: key_pos,
-            value: pos,
-        },
-    );
-    Some(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +344,26 @@ mod tests {
             in_removed_dir: false,
         };
         parse_source(file, src.to_string())
+    }
+
+    #[test]
+    fn a_duplicate_key_is_reported_where_it_is_repeated() {
+        let e = doc("key_path: a\ndescription: x\nstatus: active\ndescription: y\n").unwrap_err();
+        assert_eq!(
+            (e.position.line, e.position.column),
+            (4, 1),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("duplicate key `description`"),
+            "{}",
+            e.message
+        );
+        let nested = doc("key_path: a\nevents:\n  - name: x\n    name: y\n").unwrap_err();
+        assert_eq!(nested.position.line, 4, "{}", nested.message);
+        // A number and a string are different keys.
+        assert!(doc("key_path: a\noptions:\n  1: x\n  \"1\": y\n").is_ok());
     }
 
     #[test]

@@ -241,6 +241,30 @@ fn get<'a>(instance: &'a Value, pointer: &str) -> Option<&'a Value> {
     instance.pointer(pointer)
 }
 
+/// What a schema error is about: the file, the field's pointer and value, and how to name it.
+struct Subject<'a> {
+    file: std::path::PathBuf,
+    pointer: &'a str,
+    value: Option<&'a Value>,
+    instance: &'a Value,
+    /// The offending value's name in messages: `tiers/0`, or "definition" for the whole file.
+    at: &'a str,
+    /// The top-level field it belongs to.
+    field: &'a str,
+}
+
+impl Subject<'_> {
+    fn shown(&self) -> String {
+        self.value.map_or_else(
+            || "nothing".to_string(),
+            |v| match v {
+                Value::String(s) => format!("{s:?}"),
+                other => other.to_string(),
+            },
+        )
+    }
+}
+
 /// Turn one schema error into a diagnostic of the right severity, or drop it when another rule
 /// already reports the same problem better.
 fn classify(
@@ -249,18 +273,6 @@ fn classify(
     kind: &ValidationErrorKind,
     instance: &Value,
 ) -> Option<Diagnostic> {
-    let file = doc.file.path.clone();
-    let value = get(instance, pointer);
-    let shown = |v: Option<&Value>| {
-        v.map_or_else(
-            || "nothing".to_string(),
-            |v| match v {
-                Value::String(s) => format!("{s:?}"),
-                other => other.to_string(),
-            },
-        )
-    };
-    // The offending value's name in messages: `tiers/0`, or "definition" for the whole file.
     let at = if pointer.is_empty() {
         "definition"
     } else {
@@ -271,168 +283,206 @@ fn classify(
         .split('/')
         .next()
         .unwrap_or("");
-    let d = match kind {
+    let s = Subject {
+        file: doc.file.path.clone(),
+        pointer,
+        value: get(instance, pointer),
+        instance,
+        at,
+        field,
+    };
+    match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            // Fields the schema does not list (legacy fields, or fields newer than the schema):
-            // GitLab's own tree carries many; shown as warnings so reviewers see them.
-            let name = unexpected.first().cloned().unwrap_or_default();
-            let ptr = format!("{pointer}/{}", pointer_segment(&name));
-            Diagnostic::warning(
-                "schema-unknown-field",
-                file,
-                At::key(&ptr),
-                format!(
-                    "field{} not in the schema: {}",
-                    if unexpected.len() > 1 { "s" } else { "" },
-                    unexpected.join(", ")
-                ),
-            )
-            .expected("only fields the schema lists")
+            Some(unknown_fields(&s, unexpected))
         }
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default().to_string();
-            let parent = get(instance, pointer).and_then(Value::as_object);
-            let legacy = LEGACY_ALIASES
-                .iter()
-                .find(|(new, _)| *new == name)
-                .map(|(_, old)| *old);
-            if let (Some(old), Some(obj)) = (legacy, parent) {
-                if obj.contains_key(old) {
-                    return Some(
-                        Diagnostic::warning(
-                            "schema-legacy-field",
-                            file,
-                            At::key(&format!("{pointer}/{old}")),
-                            format!("`{old}` is the old name of `{name}`; read as `{name}`"),
-                        )
-                        .expected(format!("`{name}`")),
-                    );
-                }
-            }
-            if matches!(name.as_str(), "milestone_removed" | "repair_issue_url")
-                && pointer.is_empty()
-            {
-                return None; // reported by the lifecycle rules with a clearer message
-            }
+            required(&s, property.as_str().unwrap_or_default())
+        }
+        // The type error says it.
+        ValidationErrorKind::Enum { .. } if s.value.is_some_and(Value::is_null) => None,
+        ValidationErrorKind::Enum { options } => not_in_enum(&s, options),
+        ValidationErrorKind::Constant { expected_value } => Some(
             Diagnostic::error(
-                "schema-required",
-                file,
+                "schema-const",
+                s.file.clone(),
                 At::value(pointer),
-                format!("required field `{name}` is missing"),
+                format!("`{at}` must be {expected_value}"),
             )
-            .expected(format!("a `{name}:` field"))
+            .found(s.shown())
+            .expected(expected_value.to_string()),
+        ),
+        ValidationErrorKind::Type { kind } => Some(wrong_type(&s, kind)),
+        // The milestone rule reports this with the accepted forms.
+        ValidationErrorKind::Pattern { .. }
+            if matches!(field, "milestone" | "milestone_removed") =>
+        {
+            None
         }
-        ValidationErrorKind::Enum { .. } if value.is_some_and(Value::is_null) => return None, // the type error says it
-        ValidationErrorKind::Enum { options } => {
-            let found = value.and_then(Value::as_str).unwrap_or_default();
-            let allowed: Vec<String> = options
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if allowed.iter().any(|a| a == &found.to_lowercase())
-                && found.chars().any(char::is_uppercase)
-            {
-                return None; // capitalised: the enum-case rule warns and normalises
-            }
-            let list = if allowed.len() > 12 {
-                format!("one of {} known values (see the schema)", allowed.len())
-            } else {
-                format!("one of {}", allowed.join(", "))
-            };
-            let (severity, rule, msg) = if field == "status" && LEGACY_STATUSES.contains(&found) {
-                (
-                    Severity::Warning,
-                    "schema-legacy-value",
-                    format!("legacy status `{found}` (dropped from the current schema)"),
-                )
-            } else if field == "product_group" {
-                (
-                    Severity::Warning,
-                    "schema-unknown-group",
-                    format!("product group `{found}` is not in the schema's list"),
-                )
-            } else {
-                (
-                    Severity::Error,
-                    "schema-enum",
-                    format!("`{}` has a value the schema does not allow", at),
-                )
-            };
-            Diagnostic::new(severity, rule, file, At::value(pointer), msg)
-                .found(shown(value))
-                .expected(list)
-        }
-        ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
-            "schema-const",
-            file,
-            At::value(pointer),
-            format!("`{}` must be {expected_value}", at),
-        )
-        .found(shown(value))
-        .expected(expected_value.to_string()),
-        ValidationErrorKind::Type { kind } => {
-            let expected = format!("{kind:?}")
-                .to_lowercase()
-                .replace("single(", "")
-                .replace("multiple(", "")
-                .replace(')', "");
-            Diagnostic::error(
-                "schema-type",
-                file,
-                At::value(pointer),
-                format!("`{}` has the wrong type", at),
-            )
-            .found(value.map_or("nothing".to_string(), |v| kind_of(v).to_string()))
-            .expected(expected)
-        }
-        ValidationErrorKind::Pattern { pattern } => {
-            if matches!(field, "milestone" | "milestone_removed") {
-                return None; // the milestone rule reports this with the accepted forms
-            }
+        ValidationErrorKind::Pattern { pattern } => Some(
             Diagnostic::error(
                 "schema-pattern",
-                file,
+                s.file.clone(),
                 At::value(pointer),
-                format!("`{}` does not match the required pattern", at),
+                format!("`{at}` does not match the required pattern"),
             )
-            .found(shown(value))
-            .expected(format!("text matching {pattern}"))
+            .found(s.shown())
+            .expected(format!("text matching {pattern}")),
+        ),
+        other => Some(structural(&s, other)),
+    }
+}
+
+/// Fields the schema does not list (legacy fields, or fields newer than the schema): GitLab's
+/// own tree carries many; shown as warnings so reviewers see them.
+fn unknown_fields(s: &Subject, unexpected: &[String]) -> Diagnostic {
+    let name = unexpected.first().cloned().unwrap_or_default();
+    let ptr = format!("{}/{}", s.pointer, pointer_segment(&name));
+    Diagnostic::warning(
+        "schema-unknown-field",
+        s.file.clone(),
+        At::key(&ptr),
+        format!(
+            "field{} not in the schema: {}",
+            if unexpected.len() > 1 { "s" } else { "" },
+            unexpected.join(", ")
+        ),
+    )
+    .expected("only fields the schema lists")
+}
+
+/// A required field is missing: a warning when the file has its old name.
+fn required(s: &Subject, name: &str) -> Option<Diagnostic> {
+    let parent = get(s.instance, s.pointer).and_then(Value::as_object);
+    let legacy = LEGACY_ALIASES
+        .iter()
+        .find(|(new, _)| *new == name)
+        .map(|(_, old)| *old);
+    if let (Some(old), Some(obj)) = (legacy, parent) {
+        if obj.contains_key(old) {
+            return Some(
+                Diagnostic::warning(
+                    "schema-legacy-field",
+                    s.file.clone(),
+                    At::key(&format!("{}/{old}", s.pointer)),
+                    format!("`{old}` is the old name of `{name}`; read as `{name}`"),
+                )
+                .expected(format!("`{name}`")),
+            );
         }
+    }
+    if matches!(name, "milestone_removed" | "repair_issue_url") && s.pointer.is_empty() {
+        return None; // reported by the lifecycle rules with a clearer message
+    }
+    Some(
+        Diagnostic::error(
+            "schema-required",
+            s.file.clone(),
+            At::value(s.pointer),
+            format!("required field `{name}` is missing"),
+        )
+        .expected(format!("a `{name}:` field")),
+    )
+}
+
+/// A value the schema's list does not have: legacy statuses and unknown product groups are
+/// warnings (GitLab's tree has them), anything else an error.
+fn not_in_enum(s: &Subject, options: &Value) -> Option<Diagnostic> {
+    let found = s.value.and_then(Value::as_str).unwrap_or_default();
+    let allowed: Vec<String> = options
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if allowed.iter().any(|a| a == &found.to_lowercase()) && found.chars().any(char::is_uppercase) {
+        return None; // capitalised: the enum-case rule warns and normalises
+    }
+    let list = if allowed.len() > 12 {
+        format!("one of {} known values (see the schema)", allowed.len())
+    } else {
+        format!("one of {}", allowed.join(", "))
+    };
+    let (severity, rule, msg) = if s.field == "status" && LEGACY_STATUSES.contains(&found) {
+        (
+            Severity::Warning,
+            "schema-legacy-value",
+            format!("legacy status `{found}` (dropped from the current schema)"),
+        )
+    } else if s.field == "product_group" {
+        (
+            Severity::Warning,
+            "schema-unknown-group",
+            format!("product group `{found}` is not in the schema's list"),
+        )
+    } else {
+        (
+            Severity::Error,
+            "schema-enum",
+            format!("`{}` has a value the schema does not allow", s.at),
+        )
+    };
+    Some(
+        Diagnostic::new(severity, rule, s.file.clone(), At::value(s.pointer), msg)
+            .found(s.shown())
+            .expected(list),
+    )
+}
+
+fn wrong_type(s: &Subject, kind: &impl std::fmt::Debug) -> Diagnostic {
+    let expected = format!("{kind:?}")
+        .to_lowercase()
+        .replace("single(", "")
+        .replace("multiple(", "")
+        .replace(')', "");
+    Diagnostic::error(
+        "schema-type",
+        s.file.clone(),
+        At::value(s.pointer),
+        format!("`{}` has the wrong type", s.at),
+    )
+    .found(
+        s.value
+            .map_or("nothing".to_string(), |v| kind_of(v).to_string()),
+    )
+    .expected(expected)
+}
+
+/// The remaining kinds: forbidden fields, repeated list items, and the oneOf/anyOf summaries,
+/// which repeat errors reported individually (kept only when nothing more specific explains
+/// them).
+fn structural(s: &Subject, kind: &ValidationErrorKind) -> Diagnostic {
+    let (file, pointer, at) = (s.file.clone(), s.pointer, s.at);
+    match kind {
         ValidationErrorKind::FalseSchema => Diagnostic::error(
             "schema-forbidden",
             file,
             At::key(pointer),
-            format!("`{}` is not allowed here", at),
+            format!("`{at}` is not allowed here"),
         )
         .expected("the field removed (the schema forbids it in this combination)"),
         ValidationErrorKind::UniqueItems => Diagnostic::warning(
             "schema-unique",
             file,
             At::value(pointer),
-            format!("`{}` lists a value twice", at),
+            format!("`{at}` lists a value twice"),
         ),
-        // oneOf/anyOf/if-then failures are summaries of errors reported individually above;
-        // report them only when nothing more specific explains them.
         ValidationErrorKind::OneOfNotValid
         | ValidationErrorKind::AnyOf
         | ValidationErrorKind::OneOfMultipleValid => Diagnostic::warning(
             "schema-combination",
             file,
             At::value(pointer),
-            format!("`{}` does not match any allowed shape", at),
+            format!("`{at}` does not match any allowed shape"),
         ),
         other => Diagnostic::error(
             "schema",
             file,
             At::value(pointer),
-            format!("{}: {}", at, describe(other)),
+            format!("{at}: {}", describe(other)),
         ),
-    };
-    Some(d)
+    }
 }
 
 fn describe(kind: &ValidationErrorKind) -> String {

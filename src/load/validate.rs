@@ -64,6 +64,16 @@ pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definit
         return None;
     };
 
+    case_folded(doc, diags);
+    milestones(doc, diags);
+    lifecycle(doc, diags);
+    Some(def)
+}
+
+/// Capitalised enum values (`Optional`): read lower-cased, with a warning.
+fn case_folded(doc: &Document, diags: &mut Diagnostics) {
+    let (f, path) = (&doc.fields, &doc.file.path);
+    let here = |ptr: &str| At::value(ptr);
     for name in CASE_FOLDED {
         let values: Vec<(String, &Value)> = match f.get(name) {
             Some(Value::Array(a)) => a
@@ -95,6 +105,12 @@ pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definit
             }
         }
     }
+}
+
+/// `milestone` and `milestone_removed` are GitLab milestones.
+fn milestones(doc: &Document, diags: &mut Diagnostics) {
+    let (f, path) = (&doc.fields, &doc.file.path);
+    let here = |ptr: &str| At::value(ptr);
     for name in ["milestone", "milestone_removed"] {
         if let Some(v) = f.get(name) {
             let ok = match v {
@@ -122,6 +138,12 @@ pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definit
             }
         }
     }
+}
+
+/// GitLab's lifecycle rules: a removed definition says when, a broken one links its fix.
+fn lifecycle(doc: &Document, diags: &mut Diagnostics) {
+    let (f, path) = (&doc.fields, &doc.file.path);
+    let here = |ptr: &str| At::value(ptr);
     let status = shapes::text(f, "status").map(|s| s.to_lowercase());
     if status.as_deref() == Some("removed") && shapes::text(f, "milestone_removed").is_none() {
         diags.push(
@@ -147,7 +169,6 @@ pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definit
             .with_source(&doc.source),
         );
     }
-    Some(def)
 }
 
 /// Rules across files: duplicate identities, `events:` naming unknown events.

@@ -228,19 +228,44 @@ pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog 
     );
     let event_slugs = memo_slugs(&mut memo.events, events.iter().map(|e| e.id()).collect());
 
+    let (metric_events, event_metrics) = relations(&metrics, &events);
+    let mut facets = empty_facets();
+    // Each facet is a pass over every definition: the bulk of a dev-server rebuild's catalog.
+    facets
+        .par_iter_mut()
+        .for_each(|facet| group(facet, &metrics, &events));
+    Catalog {
+        metrics,
+        events,
+        metric_slugs,
+        event_slugs,
+        metric_events,
+        event_metrics,
+        facets,
+        register: Default::default(),
+    }
+}
+
+/// Each metric's `events:` entries with the events they name, and each event's metrics.
+/// Metrics count internal events by action; internal ones are preferred when legacy events
+/// share the action.
+#[allow(clippy::type_complexity)]
+fn relations(
+    metrics: &[Arc<Metric>],
+    events: &[Arc<Event>],
+) -> (Vec<Vec<(MetricEvent, Vec<usize>)>>, Vec<Vec<usize>>) {
     let mut by_action: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (i, e) in events.iter().enumerate() {
         by_action.entry(e.action.as_str()).or_default().push(i);
     }
     let mut event_metrics = vec![Vec::new(); events.len()];
-    let metric_events: Vec<Vec<(MetricEvent, Vec<usize>)>> = metrics
+    let metric_events = metrics
         .iter()
         .enumerate()
         .map(|(mi, m)| {
             m.events
                 .iter()
                 .map(|me| {
-                    // Metrics count internal events by action; prefer internal ones.
                     let all = by_action.get(me.name.as_str()).cloned().unwrap_or_default();
                     let internal: Vec<usize> = all
                         .iter()
@@ -258,47 +283,35 @@ pub fn build_with(definitions: Vec<Definition>, memo: &mut SlugMemo) -> Catalog 
                 .collect()
         })
         .collect();
+    (metric_events, event_metrics)
+}
 
-    let mut facets = empty_facets();
-    // Each facet is a pass over every definition: the bulk of a dev-server rebuild's catalog.
-    facets.par_iter_mut().for_each(|facet| {
-        // Grouped in a hash map (one lookup per value, no allocation for values seen before),
-        // then sorted once into the facet's ordered map.
-        let mut values: rustc_hash::FxHashMap<std::borrow::Cow<str>, FacetValue> =
-            Default::default();
-        if facet.kinds.contains(&DefinitionKind::Metric) {
-            for (i, m) in metrics.iter().enumerate() {
-                for v in metric_facet_values(m, facet.param) {
-                    values.entry(v).or_default().metrics.push(i);
-                }
+/// Fill a facet with the definitions carrying each of its values. Grouped in a hash map (one
+/// lookup per value, no allocation for values seen before), then sorted once into the facet's
+/// ordered map.
+fn group(facet: &mut Facet, metrics: &[Arc<Metric>], events: &[Arc<Event>]) {
+    let mut values: rustc_hash::FxHashMap<std::borrow::Cow<str>, FacetValue> = Default::default();
+    if facet.kinds.contains(&DefinitionKind::Metric) {
+        for (i, m) in metrics.iter().enumerate() {
+            for v in metric_facet_values(m, facet.param) {
+                values.entry(v).or_default().metrics.push(i);
             }
         }
-        if facet.kinds.contains(&DefinitionKind::Event) {
-            for (i, e) in events.iter().enumerate() {
-                for v in event_facet_values(e, facet.param) {
-                    values.entry(v).or_default().events.push(i);
-                }
+    }
+    if facet.kinds.contains(&DefinitionKind::Event) {
+        for (i, e) in events.iter().enumerate() {
+            for v in event_facet_values(e, facet.param) {
+                values.entry(v).or_default().events.push(i);
             }
         }
-        facet.values = values
-            .into_iter()
-            .map(|(k, v)| (k.into_owned(), v))
-            .collect();
-        let keys: Vec<String> = facet.values.keys().cloned().collect();
-        for (k, slug) in keys.iter().zip(unique_slugs(keys.clone())) {
-            facet.values.get_mut(k).expect("key exists").slug = slug;
-        }
-    });
-
-    Catalog {
-        metrics,
-        events,
-        metric_slugs,
-        event_slugs,
-        metric_events,
-        event_metrics,
-        facets,
-        register: Default::default(),
+    }
+    facet.values = values
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v))
+        .collect();
+    let keys: Vec<String> = facet.values.keys().cloned().collect();
+    for (k, slug) in keys.iter().zip(unique_slugs(keys.clone())) {
+        facet.values.get_mut(k).expect("key exists").slug = slug;
     }
 }
 

@@ -184,26 +184,11 @@ impl Renderer {
         } else {
             (RowKind::Metric, RowKind::Event)
         };
-        // The same selection in the main tables (`/?tier=premium`, `/events/?identifier=user`).
         let filter = |table: &str, n: usize| -> Value {
             if n == 0 {
                 return Value::Null;
             }
-            let param = match facet.param {
-                param::DATA_CLASS
-                    if catalog
-                        .facet(param::CLASSIFICATION)
-                        .is_some_and(|f| f.values.contains_key(value)) =>
-                {
-                    param::CATEGORY
-                }
-                param::DATA_CLASS => param::IDENTIFIER,
-                p => p,
-            };
-            let v: String =
-                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                    .collect();
-            Value::String(format!("{table}?{param}={v}"))
+            Value::String(filtered_table_url(catalog, facet, value, table))
         };
         // A value's page needs the facet's name, not every other value (and so does not
         // change when another value's counts do).
@@ -214,25 +199,18 @@ impl Renderer {
             &json!({"value": value, "label": value,
                 "metric_count": metrics.len(), "event_count": events.len(),
                 "metric_removed": rows.removed(mk, &metrics), "event_removed": rows.removed(ek, &events),
-                "metrics_url": filter("", metrics.len()), "events_url": filter("events/", events.len())}),
+                "metrics_url": filter(layout::HOME, metrics.len()), "events_url": filter(layout::EVENTS, events.len())}),
         );
         ctx.insert("compact", &compact);
-        ctx.insert(
-            "rows",
-            if metrics.is_empty() {
+        let marker = |kind: RowKind, n: &[usize]| {
+            if n.is_empty() {
                 ""
             } else {
-                ROWS_MARKER[mk as usize]
-            },
-        );
-        ctx.insert(
-            "event_rows",
-            if events.is_empty() {
-                ""
-            } else {
-                ROWS_MARKER[ek as usize]
-            },
-        );
+                ROWS_MARKER[kind as usize]
+            }
+        };
+        ctx.insert("rows", marker(mk, &metrics));
+        ctx.insert("event_rows", marker(ek, &events));
         let mut job = job(
             "facet_page.html",
             ctx,
@@ -251,6 +229,7 @@ impl Renderer {
         job
     }
 
+    /// `/identifiers/`: the register's identifiers, each with the events carrying it.
     pub(super) fn identifiers_page(&self, catalog: &Catalog) -> Job {
         // The register's identifiers in its order, then any used by events but undocumented.
         let used = catalog.facet(param::IDENTIFIER);
@@ -304,6 +283,25 @@ fn plural(label: &str) -> String {
         "Data class" => "Data classes".into(),
         other => format!("{other}s"),
     }
+}
+
+/// The same selection as a browse page in the main tables (`/?tier=premium`,
+/// `/events/?identifier=user`); `table` is the table's URL.
+fn filtered_table_url(catalog: &Catalog, facet: &Facet, value: &str, table: &str) -> String {
+    let p = match facet.param {
+        param::DATA_CLASS
+            if catalog
+                .facet(param::CLASSIFICATION)
+                .is_some_and(|f| f.values.contains_key(value)) =>
+        {
+            param::CATEGORY
+        }
+        param::DATA_CLASS => param::IDENTIFIER,
+        p => p,
+    };
+    let v: String =
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).collect();
+    format!("{table}?{p}={v}")
 }
 
 /// What browse pages show of their facet. `has_metrics`/`has_events` say which tables it

@@ -376,6 +376,39 @@ fn norm_cache(average_fieldnorm: f32) -> Vec<f32> {
         .collect()
 }
 
+/// Every term of a field with its postings (ord, term frequency, fieldnorm id), across
+/// segments, and the field's total number of tokens.
+#[allow(clippy::type_complexity)]
+fn field_postings(
+    searcher: &Searcher,
+    field: Field,
+) -> tantivy::Result<(u64, BTreeMap<String, Vec<(u64, u32, u8)>>)> {
+    let mut tokens: u64 = 0;
+    let mut postings: BTreeMap<String, Vec<(u64, u32, u8)>> = BTreeMap::new();
+    for seg in searcher.segment_readers() {
+        let inv = seg.inverted_index(field)?;
+        tokens += inv.total_num_tokens();
+        let norms_reader = seg.get_fieldnorms_reader(field)?;
+        let ords = seg.fast_fields().u64("ord")?;
+        let mut stream = inv.terms().stream()?;
+        while stream.advance() {
+            let Ok(term) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            let mut p =
+                inv.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
+            let list = postings.entry(term.to_string()).or_default();
+            let mut doc = p.doc();
+            while doc != TERMINATED {
+                let ord = ords.first(doc).unwrap_or_default();
+                list.push((ord, p.term_freq(), norms_reader.fieldnorm_id(doc)));
+                doc = p.advance();
+            }
+        }
+    }
+    Ok((tokens, postings))
+}
+
 /// Export the index as static shards: the manifest and the shard files.
 pub fn export_shards(index: &Index, metrics: usize) -> tantivy::Result<(Manifest, ShardFiles)> {
     let reader = index.reader()?;
@@ -385,30 +418,7 @@ pub fn export_shards(index: &Index, metrics: usize) -> tantivy::Result<(Manifest
     let mut shards: BTreeMap<String, Shard> = BTreeMap::new();
     let mut norms = Vec::new();
     for (fi, &field) in f.text.iter().enumerate() {
-        let mut tokens: u64 = 0;
-        // term -> (ord, tf, fieldnorm id), across segments.
-        let mut postings: BTreeMap<String, Vec<(u64, u32, u8)>> = BTreeMap::new();
-        for seg in searcher.segment_readers() {
-            let inv = seg.inverted_index(field)?;
-            tokens += inv.total_num_tokens();
-            let norms_reader = seg.get_fieldnorms_reader(field)?;
-            let ords = seg.fast_fields().u64("ord")?;
-            let mut stream = inv.terms().stream()?;
-            while stream.advance() {
-                let Ok(term) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                let mut p =
-                    inv.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
-                let list = postings.entry(term.to_string()).or_default();
-                let mut doc = p.doc();
-                while doc != TERMINATED {
-                    let ord = ords.first(doc).unwrap_or_default();
-                    list.push((ord, p.term_freq(), norms_reader.fieldnorm_id(doc)));
-                    doc = p.advance();
-                }
-            }
-        }
+        let (tokens, postings) = field_postings(&searcher, field)?;
         let average = tokens as f32 / total_docs.max(1) as f32;
         norms.push(norm_cache(average));
         for (term, mut list) in postings {

@@ -116,51 +116,81 @@ fn on_demand(shared: &Shared) -> Option<Arc<OnDemand>> {
         .clone()
 }
 
+impl Reply {
+    fn redirect(status: u16, location: String) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: Vec::new(),
+            location: Some(location),
+        }
+    }
+
+    fn not_found(st: &State) -> Reply {
+        Reply {
+            status: 404,
+            content_type: "text/html; charset=utf-8",
+            body: st
+                .files
+                .get(layout::NOT_FOUND_FILE)
+                .map(|b| b.to_vec())
+                .unwrap_or_else(|| b"not found".to_vec()),
+            location: None,
+        }
+    }
+}
+
+/// Downloads, sitemap and search shards: made on first request after a rebuild.
+fn on_demand_reply(shared: &Shared, rest: &str) -> Option<Reply> {
+    let made = || on_demand(shared);
+    let body = if layout::DOWNLOADS.contains(&rest) || rest == layout::SITEMAP {
+        made()?.downloads().get(rest).cloned()?
+    } else if rest
+        .strip_prefix(layout::SHARD_DIR)
+        .is_some_and(|r| r.starts_with('/'))
+    {
+        made()?.search().shards.get(rest).cloned()?
+    } else {
+        return None;
+    };
+    Some(Reply {
+        status: 200,
+        content_type: content_type(Path::new(rest)),
+        body: body.to_vec(),
+        location: None,
+    })
+}
+
+/// An HTML page with the reload script (and the overlay, if the last edit broke the build)
+/// before its `</body>`.
+fn with_live_snippet(html: &[u8], base: &str, st: &State) -> Vec<u8> {
+    let snippet = live_snippet(base, st.generation, st.problems.as_deref());
+    let html = String::from_utf8_lossy(html);
+    let at = html.rfind("</body>").unwrap_or(html.len());
+    let mut out = String::with_capacity(html.len() + snippet.len());
+    out.push_str(&html[..at]);
+    out.push_str(&snippet);
+    out.push_str(&html[at..]);
+    out.into_bytes()
+}
+
 /// Answer one request from the in-memory site.
 pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
     let path = url.split(['?', '#']).next().unwrap_or("/");
     let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
-    let not_found = |st: &State| Reply {
-        status: 404,
-        content_type: "text/html; charset=utf-8",
-        body: st
-            .files
-            .get(layout::NOT_FOUND_FILE)
-            .map(|b| b.to_vec())
-            .unwrap_or_else(|| b"not found".to_vec()),
-        location: None,
-    };
-    // Downloads, sitemap and search shards are made on first request after a rebuild.
-    if let Some(rest) = decoded.strip_prefix(base) {
-        let on_demand_file = layout::DOWNLOADS.contains(&rest)
-            || rest == layout::SITEMAP
-            || rest
-                .strip_prefix(layout::SHARD_DIR)
-                .is_some_and(|r| r.starts_with('/'));
-        if on_demand_file {
-            let made = on_demand(shared).and_then(|l| l.outputs().files.get(rest).cloned());
-            if let Some(body) = made {
-                return Reply {
-                    status: 200,
-                    content_type: content_type(Path::new(rest)),
-                    body: body.to_vec(),
-                    location: None,
-                };
-            }
-        }
+    if let Some(reply) = decoded
+        .strip_prefix(base)
+        .and_then(|rest| on_demand_reply(shared, rest))
+    {
+        return reply;
     }
     let (lock, _) = &**shared;
     let st = lock.lock().unwrap_or_else(|e| e.into_inner());
     let Some(rest) = decoded.strip_prefix(base) else {
         if decoded == "/" || decoded == base.trim_end_matches('/') {
-            return Reply {
-                status: 302,
-                content_type: "text/plain; charset=utf-8",
-                body: Vec::new(),
-                location: Some(base.to_string()),
-            };
+            return Reply::redirect(302, base.to_string());
         }
-        return not_found(&st);
+        return Reply::not_found(&st);
     };
     // Only names the build produced can be served: a map lookup, never a file-system path.
     let key = if rest.is_empty() || rest.ends_with('/') {
@@ -174,33 +204,22 @@ pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
             .files
             .contains_key(&layout::page_file(&format!("{key}/"))) =>
         {
-            return Reply {
-                status: 301,
-                content_type: "text/plain; charset=utf-8",
-                body: Vec::new(),
-                location: Some(format!("{path}/")),
-            };
+            return Reply::redirect(301, format!("{path}/"));
         }
         None => (404, layout::NOT_FOUND_FILE.to_string()),
     };
     let Some(body) = st.files.get(&key) else {
-        return not_found(&st);
+        return Reply::not_found(&st);
     };
-    let ctype = content_type(Path::new(&key));
-    let mut body = body.to_vec();
-    if ctype.starts_with("text/html") {
-        let snippet = live_snippet(base, st.generation, st.problems.as_deref());
-        let html = String::from_utf8_lossy(&body);
-        let at = html.rfind("</body>").unwrap_or(html.len());
-        let mut out = String::with_capacity(html.len() + snippet.len());
-        out.push_str(&html[..at]);
-        out.push_str(&snippet);
-        out.push_str(&html[at..]);
-        body = out.into_bytes();
-    }
+    let content_type = content_type(Path::new(&key));
+    let body = if content_type.starts_with("text/html") {
+        with_live_snippet(body, base, &st)
+    } else {
+        body.to_vec()
+    };
     Reply {
         status,
-        content_type: ctype,
+        content_type,
         body,
         location: None,
     }
@@ -231,7 +250,7 @@ fn api_search(shared: &Shared, url: &str) -> Reply {
         .unwrap_or(20usize)
         .min(1000);
     let made = on_demand(shared);
-    let body = match made.as_ref().and_then(|l| l.outputs().search.as_ref()) {
+    let body = match made.as_ref().and_then(|l| l.search().index.as_ref()) {
         Some((index, reader)) => match crate::search::search_index(index, reader, &q, limit) {
             Ok(hits) => serde_json::to_vec(&hits).unwrap_or_default(),
             Err(e) => {

@@ -50,33 +50,42 @@ pub struct OnDemand {
     paths: Vec<String>,
     /// Shared across rebuilds: the index is rebuilt only when the searchable text changed.
     search_cache: SearchCache,
-    made: OnceLock<Made>,
+    downloads: OnceLock<HashMap<String, Arc<[u8]>>>,
+    search: OnceLock<Search>,
 }
 
-/// Downloads, sitemap, search shards, and the tantivy index for `/api/search`.
-pub struct Made {
-    pub files: HashMap<String, Arc<[u8]>>,
-    pub search: Option<(tantivy::Index, tantivy::IndexReader)>,
+/// The tantivy index for `/api/search` and the static shards exported from it.
+#[derive(Default)]
+pub struct Search {
+    pub index: Option<(tantivy::Index, tantivy::IndexReader)>,
+    pub shards: HashMap<String, Arc<[u8]>>,
 }
 
 impl OnDemand {
-    /// Make the outputs on first use (concurrent callers wait for the one making them).
-    pub fn outputs(&self) -> &Made {
-        self.made.get_or_init(|| {
+    /// Downloads and sitemap, made on first use (concurrent callers wait for the one making
+    /// them).
+    pub fn downloads(&self) -> &HashMap<String, Arc<[u8]>> {
+        self.downloads.get_or_init(|| {
             let downloads = build::downloads(&self.catalog, &self.site, &self.origin, &self.paths);
-            let mut files: HashMap<String, Arc<[u8]>> =
-                downloads.into_iter().map(|p| (p.path, p.content)).collect();
-            let mut search = None;
-            if let Some((index, shards)) = self.search() {
-                files.extend(shards.into_iter().map(|p| (p.path, p.content)));
-                search = index.reader().ok().map(|r| (index, r));
+            downloads.into_iter().map(|p| (p.path, p.content)).collect()
+        })
+    }
+
+    /// The search index and shards, made on first use.
+    pub fn search(&self) -> &Search {
+        self.search.get_or_init(|| {
+            let Some((index, shards)) = self.index_and_shards() else {
+                return Search::default();
+            };
+            Search {
+                index: index.reader().ok().map(|r| (index, r)),
+                shards: shards.into_iter().map(|p| (p.path, p.content)).collect(),
             }
-            Made { files, search }
         })
     }
 
     /// The index and shards: the previous ones while the searchable text is unchanged.
-    fn search(&self) -> Option<(tantivy::Index, Vec<Page>)> {
+    fn index_and_shards(&self) -> Option<(tantivy::Index, Vec<Page>)> {
         let fingerprint = search::fingerprint(&self.catalog);
         let mut cached = self.search_cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((f, index, shards)) = cached.as_ref() {
@@ -219,7 +228,8 @@ impl LiveSite {
             origin: r.origin,
             paths,
             search_cache: self.search_cache.clone(),
-            made: Default::default(),
+            downloads: Default::default(),
+            search: Default::default(),
         });
         let (lock, cvar) = &*self.shared;
         let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
