@@ -131,7 +131,7 @@ fn main() {
         .unwrap_or_else(|e| fail(&tmp, &format!("server: {e}")));
     let addr: SocketAddr = ([127, 0, 0, 1], server.port).into();
     std::thread::spawn(move || {
-        if let Err(e) = watch(live, false) {
+        if let Err(e) = watch(live, false, None) {
             eprintln!("rebuild bench: watch failed: {e}");
         }
     });

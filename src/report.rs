@@ -2,6 +2,7 @@
 //! logs, a JSON array, and GitLab's Code Quality report.
 
 use crate::model::diagnostics::{Diagnostics, Severity};
+use crate::text::terminal_safe;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -33,11 +34,12 @@ pub fn to_human(diags: &Diagnostics, color: bool) -> String {
         let _ = writeln!(
             out,
             "{bold}{}{reset}: {c}{label}[{}]{reset}: {}",
-            d.location(),
+            terminal_safe(&d.location()),
             d.rule,
-            d.message
+            terminal_safe(&d.message)
         );
         if let Some(snippet) = &d.snippet {
+            let snippet = terminal_safe(snippet);
             let num = d.position.line.to_string();
             let _ = writeln!(out, "{dim}{num} |{reset} {snippet}");
             let pad = " ".repeat(num.len());
@@ -50,10 +52,10 @@ pub fn to_human(diags: &Diagnostics, color: bool) -> String {
             let _ = writeln!(out, "{dim}{pad} |{reset} {caret_pad}{c}^{reset}");
         }
         if let Some(found) = &d.found {
-            let _ = writeln!(out, "  found: {found}");
+            let _ = writeln!(out, "  found: {}", terminal_safe(found));
         }
         if let Some(expected) = &d.expected {
-            let _ = writeln!(out, "  expected: {expected}");
+            let _ = writeln!(out, "  expected: {}", terminal_safe(expected));
         }
     }
     out

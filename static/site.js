@@ -281,7 +281,12 @@
       });
       if (format === 'json') return JSON.stringify({ generated: stamp, count: records.length, rows: records }, null, 1);
       var cols = heads.map(function (h) { return h.col; }).concat(['url', 'build_time', 'commit', 'view']);
-      var cell = function (v) { v = String(v == null ? '' : v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
+      // As metrics.csv: a cell a spreadsheet would run as a formula gets a leading ' (OWASP).
+      var cell = function (v) {
+        v = String(v == null ? '' : v);
+        if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+        return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+      };
       var lines = [cols.join(',')].concat(records.map(function (r) {
         return cols.map(function (c) { return cell(c in r ? r[c] : stamp[c]); }).join(',');
       }));
@@ -315,10 +320,12 @@
     return { el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows, exportRows: exportRows };
   }
 
+  // Hidden columns as a constructed stylesheet: the Content-Security-Policy allows no inline
+  // <style> element, and a constructed sheet is not one.
   function renderCols() {
     if (!colStyle) {
-      colStyle = document.createElement('style');
-      document.head.appendChild(colStyle);
+      colStyle = new CSSStyleSheet();
+      document.adoptedStyleSheets = document.adoptedStyleSheets.concat([colStyle]);
     }
     var css = '';
     boxes.forEach(function (b) {
@@ -330,7 +337,7 @@
         }
       });
     });
-    colStyle.textContent = css;
+    colStyle.replaceSync(css);
   }
 
   // Let long dotted/underscored/CamelCase identifiers break at separators (<wbr> keeps copy/paste intact).

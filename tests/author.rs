@@ -113,7 +113,11 @@ fn flags_write_an_event_and_metrics_that_pass_check() {
     let (event_path, e) = written(&o);
     assert_eq!(event_path, defs.join("config/events/click_button.yml"));
     let text = read(&event_path);
-    assert!(text.starts_with("---\ndescription: 'A button: clicked'\ninternal_events: true\n"));
+    // `: ` would start a mapping: quoted, in a form YAML 1.1 and 1.2 readers agree on.
+    assert!(
+        text.starts_with("---\ndescription: \"A button: clicked\"\ninternal_events: true\n"),
+        "{text}"
+    );
     assert!(text.contains("\nmilestone: '18.6'\n"), "{text}");
     assert_eq!(e["action"], "click_button");
     assert_eq!(e["internal_events"], true);

@@ -306,11 +306,16 @@ fn failed_build_leaves_previous_site_untouched() {
     );
     assert_eq!(files(&out), before);
     assert_eq!(fs::read(out.join("index.html")).unwrap(), index);
-    // No staging leftovers beside it.
+    // No staging leftovers beside it (the build lock's file stays: see README, Security).
     let leftovers: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().contains("metricdict-"))
+        .filter(|e| {
+            !e.file_name()
+                .to_string_lossy()
+                .ends_with(".metricdict-lock")
+        })
         .collect();
     assert!(leftovers.is_empty());
 }
@@ -455,13 +460,20 @@ fn hostile_key_paths_get_safe_distinct_pages_inside_out() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("nested/site");
     build(&fixture("traversal"), &out, &[]);
-    // Nothing outside --out: the only entry next to it is the site itself.
-    let beside: Vec<_> = fs::read_dir(tmp.path().join("nested"))
+    // Nothing outside --out: next to it are only the site and its build lock.
+    let mut beside: Vec<_> = fs::read_dir(tmp.path().join("nested"))
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.file_name())
         .collect();
-    assert_eq!(beside, vec![std::ffi::OsString::from("site")]);
+    beside.sort();
+    assert_eq!(
+        beside,
+        vec![
+            std::ffi::OsString::from(".site.metricdict-lock"),
+            std::ffi::OsString::from("site")
+        ]
+    );
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
     let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
     let metrics = json["metrics"].as_array().unwrap();

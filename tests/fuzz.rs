@@ -246,3 +246,162 @@ fn fuzz_parse_and_validate() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(cases > 100);
 }
+
+/// Markdown built from the constructs whose nesting costs the parser: block quotes, list
+/// markers, brackets, emphasis, code spans, links, raw HTML; up to `bytes` long.
+fn markdown_case(rng: &mut fastrand::Rng, bytes: usize) -> String {
+    const PIECES: &[&str] = &[
+        "> ",
+        "- ",
+        "* ",
+        "1. ",
+        "[",
+        "]",
+        "(",
+        ")",
+        "](",
+        "![",
+        "*",
+        "**",
+        "_",
+        "__",
+        "`",
+        "``",
+        "<",
+        ">",
+        "<b>",
+        "</b>",
+        "<a href=x>",
+        "\\",
+        "\n",
+        "\n\n",
+        "    ",
+        "x",
+        "word ",
+        "http://a.b",
+        "&amp;",
+        "|",
+        "---",
+        "~~",
+        "#",
+    ];
+    let mut s = String::new();
+    while s.len() < bytes {
+        let piece = PIECES[rng.usize(..PIECES.len())];
+        let times = if rng.u8(..) < 8 { rng.usize(1..400) } else { 1 };
+        for _ in 0..times {
+            s.push_str(piece);
+        }
+    }
+    let mut end = bytes.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s
+}
+
+/// What passes `check` renders in bounded time: descriptions within the size and nesting caps
+/// render quickly whatever their markdown (a hang guard, generous: the worst case is measured
+/// in `benches/markdown.rs`), and what `check` refuses is never rendered.
+#[test]
+fn fuzz_markdown_within_the_limits_renders_in_bounded_time() {
+    use metricdict::load::validate::{
+        markdown_nesting, MAX_DESCRIPTION_BYTES, MAX_DESCRIPTION_NESTING,
+    };
+    let seconds: u64 = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let mut rng = fastrand::Rng::with_seed(0x6d64);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let (mut cases, mut rendered) = (0u64, 0u64);
+    while Instant::now() < deadline {
+        let size = if rng.bool() {
+            rng.usize(1..2_000)
+        } else {
+            rng.usize(1..MAX_DESCRIPTION_BYTES)
+        };
+        let md = markdown_case(&mut rng, size);
+        cases += 1;
+        if md.len() > MAX_DESCRIPTION_BYTES || markdown_nesting(&md) > MAX_DESCRIPTION_NESTING {
+            continue;
+        }
+        let started = Instant::now();
+        let html = text::markdown(&md);
+        let _ = text::plain_text(&md);
+        let took = started.elapsed();
+        rendered += 1;
+        assert!(
+            took < Duration::from_secs(2),
+            "{} bytes, nesting {}, rendered in {took:?}: {:?}",
+            md.len(),
+            markdown_nesting(&md),
+            &md[..md.len().min(200)]
+        );
+        assert!(!html.to_lowercase().contains("<script"));
+    }
+    eprintln!("fuzz markdown: {cases} cases, {rendered} within the limits rendered");
+    assert!(rendered > 10);
+}
+
+/// The dev server's request-head reader and checks never panic, never accept a head over the
+/// limits, and forward only GET/HEAD for loopback hosts with `Connection: close`.
+#[test]
+fn fuzz_request_heads() {
+    use metricdict::serve::guard::{admit, read_head, Hosts, MAX_HEAD};
+    const PIECES: &[&[u8]] = &[
+        b"GET ",
+        b"HEAD ",
+        b"POST ",
+        b"/",
+        b"/a?b=c",
+        b" HTTP/1.1",
+        b" HTTP/1.0",
+        b"\r\n",
+        b"\r\n\r\n",
+        b"\n",
+        b"Host: localhost",
+        b"Host: evil.com",
+        b"Host: [::1]:80",
+        b"Connection: keep-alive",
+        b"X: ",
+        b":",
+        b" ",
+        b"\0",
+        b"\xff",
+        b"a",
+        b"%2e%2e/",
+    ];
+    let mut rng = fastrand::Rng::with_seed(0x6874);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut cases = 0u64;
+    while Instant::now() < deadline {
+        let mut bytes = Vec::new();
+        for _ in 0..rng.usize(1..60) {
+            let piece = PIECES[rng.usize(..PIECES.len())];
+            let times = if rng.u8(..) < 6 {
+                rng.usize(1..3000)
+            } else {
+                1
+            };
+            for _ in 0..times {
+                bytes.extend_from_slice(piece);
+            }
+        }
+        cases += 1;
+        let Ok(Some(head)) = read_head(&mut &bytes[..]) else {
+            continue;
+        };
+        assert!(head.len() <= MAX_HEAD && head.ends_with(b"\r\n\r\n"));
+        if let Ok(out) = admit(&head, Hosts::Loopback) {
+            let text = String::from_utf8(out).unwrap();
+            assert!(
+                text.starts_with("GET ") || text.starts_with("HEAD "),
+                "{text:?}"
+            );
+            assert!(text.ends_with("Connection: close\r\n\r\n"), "{text:?}");
+        }
+    }
+    assert!(cases > 100);
+}

@@ -73,6 +73,9 @@ pub(super) struct Question<'a> {
     default: Option<String>,
     /// Use `default` without a terminal too (a generated value), instead of requiring the flag.
     default_without_terminal: bool,
+    /// Keep the flag's value as given, leading and trailing spaces included (descriptions);
+    /// names and URLs are trimmed.
+    verbatim: bool,
 }
 
 impl<'a> Question<'a> {
@@ -82,8 +85,15 @@ impl<'a> Question<'a> {
             help,
             default: None,
             default_without_terminal: false,
+            verbatim: false,
         }
     }
+    /// Keep the answer exactly as given (see `verbatim`).
+    pub fn verbatim(mut self) -> Self {
+        self.verbatim = true;
+        self
+    }
+
     pub fn suggest(mut self, default: Option<String>) -> Self {
         self.default = default;
         self
@@ -115,7 +125,7 @@ impl Ask<'_> {
         check: Check,
     ) -> Result<String, Error> {
         if let Some(v) = given {
-            let v = v.trim();
+            let v = if q.verbatim { v } else { v.trim() };
             check(v).map_err(|e| Error(format!("--{flag} {v:?}: expected {e}")))?;
             return Ok(v.to_string());
         }

@@ -61,7 +61,8 @@ pub(super) fn event(req: &Request, dict: &Dictionary, ask: &mut Ask) -> Result<D
         Question::new(
             "Description:",
             "what happened, e.g. A merge request was created",
-        ),
+        )
+        .verbatim(),
         check(check_description),
     )?;
     let identifiers = match req.identifiers.as_deref() {
@@ -401,7 +402,7 @@ fn metric_names(
             }
         }),
     )?;
-    let desc_question = Question::new("Description:", "");
+    let desc_question = Question::new("Description:", "").verbatim();
     let description = ask.text(
         "description",
         req.description.as_deref(),

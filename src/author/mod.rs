@@ -53,7 +53,7 @@ pub struct Request {
     #[arg(long, value_name = "KEY_PATH")]
     pub key_path: Option<String>,
     /// One sentence: what happened (event) or what is counted (metric).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub description: Option<String>,
     /// Product group, from GitLab's list (config/metrics/schema/product_groups.json).
     #[arg(long, value_name = "GROUP")]
@@ -161,7 +161,7 @@ pub fn run(kind: NewDefinition, req: &Request, interactive: bool) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::text::terminal_safe(&e.to_string()));
             2
         }
     }

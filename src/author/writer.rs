@@ -106,14 +106,35 @@ impl Yaml {
     }
 }
 
-/// One string as a one-line YAML scalar: plain when that reads back as the same string,
-/// quoted otherwise.
+/// One string as a one-line YAML scalar that YAML 1.1 readers (PyYAML, Ruby's Psych: GitLab's
+/// own) and YAML 1.2 readers all read back as the same string: plain when nothing in it can be
+/// read as anything else, double-quoted (JSON escapes are valid YAML) otherwise.
 pub(super) fn scalar(s: &str) -> String {
-    let plain = serde_yaml::to_string(s).unwrap_or_default();
-    let plain = plain.strip_suffix('\n').unwrap_or(&plain);
-    if !plain.contains('\n') && serde_yaml::from_str::<String>(plain).ok().as_deref() == Some(s) {
-        plain.to_string()
+    if plain_is_safe(s) {
+        s.to_string()
     } else {
         serde_json::to_string(s).expect("strings serialise")
     }
+}
+
+/// Plain only for text that starts with a letter (so no number, date, time or `.inf` in either
+/// YAML version), uses no character YAML gives a meaning where it stands (`: `, ` #`, a final
+/// `:`), and is not one of YAML 1.1's boolean or null words. URLs and most sentences stay plain,
+/// as GitLab writes them.
+fn plain_is_safe(s: &str) -> bool {
+    const YAML_1_1_WORDS: [&str; 10] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan",
+    ];
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    first.is_ascii_alphabetic()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _-./,()':#?=&%+~@!;".contains(c))
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with(':')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !YAML_1_1_WORDS.contains(&s.to_ascii_lowercase().as_str())
 }

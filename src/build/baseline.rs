@@ -23,6 +23,10 @@ pub enum Baseline {
     GitRef(String),
 }
 
+/// Largest baseline download read (`metrics.json` of 100k definitions is about 120 MB
+/// pretty-printed; of GitLab's 5k, 6 MB).
+pub const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Why a baseline could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -31,6 +35,10 @@ pub enum BaselineError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("baseline {}: not a regular file (a device, pipe or folder is never read)", path.display())]
+    NotAFile { path: PathBuf },
+    #[error("baseline {at}: larger than {} MiB, too large to be a metricdict download", MAX_BASELINE_BYTES / 1024 / 1024)]
+    TooLarge { at: String },
     #[error("baseline {at}: not a metricdict download: {source}")]
     NotADownload {
         at: String,
@@ -46,12 +54,40 @@ pub enum BaselineError {
     Checkout(String),
 }
 
+/// Read a download from a folder: only a regular file, at most [`MAX_BASELINE_BYTES`]. It is
+/// opened without blocking, so a pipe named `metrics.json` cannot hang the build.
 fn read_json(path: &Path) -> Result<Value, BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let read_err = |source| BaselineError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| BaselineError::NotADownload {
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(BaselineError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let too_large = || BaselineError::TooLarge {
+        at: path.display().to_string(),
+    };
+    if meta.len() > MAX_BASELINE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_BASELINE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_BASELINE_BYTES {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&bytes).map_err(|source| BaselineError::NotADownload {
         at: path.display().to_string(),
         source,
     })

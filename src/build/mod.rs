@@ -118,6 +118,18 @@ pub struct Report {
     pub written: output::WriteStats,
 }
 
+/// Take the lock of builds into `out`, saying so when another build holds it.
+fn lock(out: &Path, progress: &dyn Fn(&str)) -> Result<output::BuildLock, BuildError> {
+    let waiting = |lock: &Path| {
+        progress(&format!(
+            "waiting for another metricdict build into {} to finish (lock: {})",
+            out.display(),
+            lock.display()
+        ))
+    };
+    output::lock(out, &waiting).map_err(|e| BuildError::io(output::lock_path(out), e))
+}
+
 /// The search index, written where `metricdict search` reads it, and the static shards
 /// exported from it.
 fn search_files(
@@ -160,6 +172,7 @@ pub fn build(opts: &Options) -> Result<Report, BuildError> {
 pub fn build_with_progress(opts: &Options, progress: &dyn Fn(&str)) -> Result<Report, BuildError> {
     let out = output::check_out_dir(&opts.out, &opts.definitions)
         .map_err(|r| BuildError::Refused(r.0))?;
+    let _lock = lock(&out, progress)?;
     let mut t = std::time::Instant::now();
     progress("reading and checking definitions");
     let (mut loaded, cache) = rayon::join(

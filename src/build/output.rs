@@ -105,6 +105,57 @@ pub fn check_out_dir(out: &Path, definitions: &[PathBuf]) -> Result<PathBuf, Ref
     Ok(abs)
 }
 
+/// An exclusive lock on building into one output folder: a second build into the same `--out`
+/// waits for the first (an advisory lock on `.<name>.metricdict-lock` beside it, released when
+/// the process ends, however it ends).
+pub struct BuildLock {
+    _file: fs::File,
+}
+
+/// Where the lock of builds into `out` lives.
+pub fn lock_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    out.with_file_name(format!(".{name}.metricdict-lock"))
+}
+
+/// Take the lock of builds into `out`, calling `waiting` (with the lock file) once if another
+/// build holds it.
+pub fn lock(out: &Path, waiting: &dyn Fn(&Path)) -> io::Result<BuildLock> {
+    let path = lock_path(out);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            waiting(&path);
+            file.lock()?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(e),
+    }
+    Ok(BuildLock { _file: file })
+}
+
+/// Whether the process that named a staging folder (`.<name>.metricdict-<pid>`) still runs.
+fn owner_alive(staging_name: &str) -> bool {
+    let Some(pid) = staging_name
+        .rsplit('-')
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// A site being written. Dropping it without [`Staging::commit`] removes the partial output.
 pub struct Staging {
     dir: PathBuf,
@@ -148,6 +199,10 @@ impl Staging {
                 // have removed the marker before the build was killed), a staging folder with
                 // the marker, or one a build was killed in right after creating it.
                 let p = e.path();
+                // A folder another running build is writing is left alone.
+                if !file_name.starts_with(&trash_prefix) && owner_alive(&file_name) {
+                    continue;
+                }
                 let ours = file_name.starts_with(&trash_prefix)
                     || p.join(MARKER).exists()
                     || fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none());

@@ -60,7 +60,7 @@ pub struct CiArgs {
     pub platform: String,
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub sources: Sources,
@@ -145,8 +145,9 @@ pub struct SearchArgs {
     /// A built site.
     #[arg(long, default_value = "public")]
     pub site: PathBuf,
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
+    /// How many results, 1 to 1000.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
     /// `text` or `json`.
     #[arg(long, default_value = "text")]
     pub format: String,

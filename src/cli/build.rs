@@ -102,7 +102,7 @@ pub fn run(args: BuildArgs, config: Config) -> u8 {
             EXIT_INVALID
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            error(e);
             EXIT_FAILED
         }
     }

@@ -34,7 +34,7 @@ pub fn run(args: CheckArgs, config: &Config) -> u8 {
         return code;
     }
     if let Some(f) = args.files.iter().find(|f| !f.is_file()) {
-        eprintln!("error: {} is not a file", f.display());
+        error(format!("{} is not a file", f.display()));
         return EXIT_FAILED;
     }
     let warnings = if args.quiet {

@@ -5,6 +5,14 @@ use super::config::Config;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// Print an error on stderr, terminal-safe (it may quote file names and definitions).
+pub fn error(message: impl std::fmt::Display) {
+    eprintln!(
+        "error: {}",
+        metricdict::text::terminal_safe(&message.to_string())
+    );
+}
+
 /// Exit codes (documented in the README).
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_INVALID: u8 = 1;
@@ -30,7 +38,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -92,9 +100,9 @@ pub fn missing_root(roots: &[PathBuf]) -> Option<u8> {
     if missing.is_empty() {
         return None;
     }
-    eprintln!(
-        "error: definitions folder not found: {}",
+    error(format!(
+        "definitions folder not found: {}",
         missing.join(", ")
-    );
+    ));
     Some(EXIT_FAILED)
 }

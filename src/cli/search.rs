@@ -5,7 +5,8 @@ use super::common::*;
 
 /// `metricdict search`.
 pub fn run(args: SearchArgs) -> u8 {
-    match metricdict::search::search(&args.site, &args.query, args.limit) {
+    use metricdict::search::QueryError;
+    match metricdict::search::search(&args.site, &args.query, usize::from(args.limit)) {
         Ok(hits) => {
             if args.format == "json" {
                 println!(
@@ -14,16 +15,21 @@ pub fn run(args: SearchArgs) -> u8 {
                 );
             } else {
                 for h in hits {
-                    println!("{:>8.3}  {:<6}  {}", h.score, h.kind, h.key);
+                    let key = metricdict::text::terminal_safe(&h.key);
+                    println!("{:>8.3}  {:<6}  {key}", h.score, h.kind);
                 }
             }
             EXIT_OK
         }
-        Err(e) => {
+        Err(QueryError::Index(e)) => {
             eprintln!(
                 "error: cannot search {}: {e} (build the site first)",
                 args.site.display()
             );
+            EXIT_FAILED
+        }
+        Err(e) => {
+            error(e);
             EXIT_FAILED
         }
     }

@@ -2,25 +2,23 @@
 
 use super::args::ServeArgs;
 use super::common::*;
-use super::config::Config;
+use super::config::{Config, FILE_NAME};
 use metricdict::build;
 use metricdict::load::Warnings;
-use metricdict::serve::{watch, LiveServer, LiveSite};
+use metricdict::serve::{watch, ConfigFile, LiveServer, LiveSite};
 use std::path::PathBuf;
 
-/// `metricdict serve`.
-pub fn run(args: ServeArgs, config: Config) -> u8 {
+/// The dev server's options: flags over `metricdict.toml` over defaults.
+fn options(args: &ServeArgs, config: Config) -> build::Options {
+    let args = args.clone();
     let definitions = definitions(args.sources.definitions, &config);
-    if let Some(code) = missing_root(&definitions) {
-        return code;
-    }
     let (_, base) = build::split_base_url(
         &args
             .base_url
             .or(config.base_url)
             .unwrap_or_else(|| "/".into()),
     );
-    let opts = build::Options {
+    build::Options {
         definitions,
         out: PathBuf::new(),
         base_url: base.clone(),
@@ -32,14 +30,23 @@ pub fn run(args: ServeArgs, config: Config) -> u8 {
         baseline: None,
         warnings: Warnings::Counted,
         exit_after: false,
-    };
+    }
+}
+
+/// `metricdict serve`.
+pub fn run(args: ServeArgs, config: Config) -> u8 {
+    let opts = options(&args, config);
+    if let Some(code) = missing_root(&opts.definitions) {
+        return code;
+    }
+    let base = opts.base_url.clone();
     let mut live = LiveSite::new(opts);
     let first = live.rebuild(&[]);
     let addr = format!("{}:{}", args.host, args.port);
     let server = match LiveServer::start(live.shared(), &addr, &base) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
+            error(format!("cannot listen on {addr}: {e}"));
             return EXIT_FAILED;
         }
     };
@@ -51,10 +58,20 @@ pub fn run(args: ServeArgs, config: Config) -> u8 {
         first.elapsed.as_secs_f64() * 1000.0,
         if first.ok { "" } else { "; the build has errors, see the browser" }
     );
-    match watch(live, true) {
+    // metricdict.toml is followed: a change rebuilds with the new settings.
+    let reload_args = args.clone();
+    let config_file = ConfigFile {
+        path: PathBuf::from(FILE_NAME),
+        reload: Box::new(move || {
+            Config::load(std::path::Path::new("."))
+                .map(|c| options(&reload_args, c))
+                .map_err(|e| format!("{FILE_NAME}: {e:#}"))
+        }),
+    };
+    match watch(live, true, Some(config_file)) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("error: cannot watch for changes: {e}");
+            error(format!("cannot watch for changes: {e}"));
             EXIT_FAILED
         }
     }

@@ -50,11 +50,23 @@ pub const EVENT_COLUMNS: [&str; 17] = [
     "commit",
 ];
 
+/// A cell as written to CSV. A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` (or a
+/// tab or carriage return before one) as a formula, so such a cell gets a leading `'`, as
+/// OWASP recommends ("CSV Injection"); every other value is written exactly as it is.
+/// `static/site.js` applies the same rule to "Export shown".
+pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).expect("write to memory");
     for r in rows {
-        w.write_record(&r).expect("write to memory");
+        w.write_record(r.iter().map(|c| formula_safe(c).into_owned()))
+            .expect("write to memory");
     }
     w.into_inner().expect("flush to memory")
 }
@@ -161,4 +173,25 @@ pub(super) fn changes_csv(c: &Changes, site: &SiteInfo) -> Vec<u8> {
         ],
         rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        use super::formula_safe;
+        for (cell, out) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("a = b", "a = b"),
+            ("", ""),
+            ("counts.x", "counts.x"),
+        ] {
+            assert_eq!(formula_safe(cell), out);
+        }
+    }
 }

@@ -43,6 +43,7 @@ pub fn is_gitlab_layout(root: &Path) -> bool {
 /// Walk every root; files are returned sorted by path so builds are deterministic.
 pub fn discover(roots: &[PathBuf]) -> Discovered {
     let mut found = Discovered::default();
+    let inside = canonical_roots(roots);
     for root in roots {
         if !root.is_dir() {
             found.diagnostics.push(
@@ -60,7 +61,7 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
             for sub in GITLAB_DEFINITION_DIRS {
                 let dir = root.join(sub);
                 if dir.is_dir() {
-                    walk(root, &dir, &mut found);
+                    walk(root, &dir, &inside, &mut found);
                 }
             }
             let metrics_schema = root.join("config/metrics/schema");
@@ -72,7 +73,7 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 found.schemas.events = Some(events_schema);
             }
         } else {
-            walk(root, root, &mut found);
+            walk(root, root, &inside, &mut found);
         }
     }
     found.files.sort();
@@ -85,6 +86,12 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
 pub fn source_file(roots: &[PathBuf], path: &Path) -> Option<SourceFile> {
     let ext = path.extension().and_then(|e| e.to_str());
     if !matches!(ext, Some("yml") | Some("yaml")) || !path.is_file() {
+        return None;
+    }
+    let is_link = path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && !link_stays_inside(path, &canonical_roots(roots)) {
         return None;
     }
     let parent = path.parent()?.canonicalize().ok()?;
@@ -114,31 +121,50 @@ pub fn source_file(roots: &[PathBuf], path: &Path) -> Option<SourceFile> {
     None
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Discovered) {
-    // follow_links so symlinked definition folders work; walkdir reports loops as errors.
+/// Whether `path`, a symbolic link, leads to a file or folder inside one of `inside` (the
+/// canonical definitions roots). A link that cannot be resolved leads nowhere: not inside.
+pub fn link_stays_inside(path: &Path, inside: &[PathBuf]) -> bool {
+    path.canonicalize()
+        .is_ok_and(|target| inside.iter().any(|root| target.starts_with(root)))
+}
+
+/// The definitions roots as links resolve (for [`link_stays_inside`]).
+pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
+    roots.iter().filter_map(|r| r.canonicalize().ok()).collect()
+}
+
+/// A link that leads outside the definitions: never followed, never read.
+fn outside_link(path: &Path) -> Diagnostic {
+    Diagnostic::warning(
+        "symlink-outside",
+        path.to_path_buf(),
+        Position::default(),
+        "symbolic link leads outside the definitions folders; skipped (its target is not read)",
+    )
+    .expected("a file or folder inside the --definitions folders, or a copy of it")
+}
+
+fn walk(root: &Path, dir: &Path, inside: &[PathBuf], found: &mut Discovered) {
+    // Links are followed (symlinked definition folders work) but only while they lead inside
+    // the definitions: a link to /proc/self/environ or to a secret elsewhere is not read.
+    // walkdir reports link loops as errors.
+    let skipped = std::cell::RefCell::new(Vec::new());
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
-        .into_iter();
+        .into_iter()
+        .filter_entry(|e| {
+            let ok = !e.path_is_symlink() || link_stays_inside(e.path(), inside);
+            if !ok {
+                skipped.borrow_mut().push(outside_link(e.path()));
+            }
+            ok
+        });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; this folder is skipped".to_string()
-                } else {
-                    format!("cannot read: {}", io_reason(&err))
-                };
-                found.diagnostics.push(Diagnostic::error(
-                    "unreadable",
-                    path,
-                    Position::default(),
-                    message,
-                ));
+                found.diagnostics.push(walk_error(dir, &err));
                 continue;
             }
         };
@@ -172,6 +198,20 @@ fn walk(root: &Path, dir: &Path, found: &mut Discovered) {
             in_removed_dir,
         });
     }
+    found.diagnostics.0.extend(skipped.into_inner());
+}
+
+fn walk_error(dir: &Path, err: &walkdir::Error) -> Diagnostic {
+    let path = err
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.to_path_buf());
+    let message = if err.loop_ancestor().is_some() {
+        "symbolic link loop; this folder is skipped".to_string()
+    } else {
+        format!("cannot read: {}", io_reason(err))
+    };
+    Diagnostic::error("unreadable", path, Position::default(), message)
 }
 
 fn io_reason(err: &walkdir::Error) -> String {

@@ -64,7 +64,19 @@ fn read<T: for<'de> Deserialize<'de> + Default>(path: &Path, diags: &mut Diagnos
 pub fn load(roots: &[PathBuf]) -> (Register, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut register = Register::default();
-    let first = |name: &str| roots.iter().map(|r| r.join(name)).find(|p| p.is_file());
+    let inside = super::discover::canonical_roots(roots);
+    let mut outside = Vec::new();
+    let mut first = |name: &str| {
+        let p = roots.iter().map(|r| r.join(name)).find(|p| p.is_file())?;
+        let is_link = p
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        if is_link && !super::discover::link_stays_inside(&p, &inside) {
+            outside.push(p);
+            return None;
+        }
+        Some(p)
+    };
     if let Some(p) = first(layout::REGISTER_IDENTIFIERS) {
         register.identifiers = read::<IdentifiersFile>(&p, &mut diags).identifiers;
         let mut seen = std::collections::HashSet::new();
@@ -84,6 +96,17 @@ pub fn load(roots: &[PathBuf]) -> (Register, Diagnostics) {
     }
     if let Some(p) = first(layout::REGISTER_CATEGORIES) {
         register.categories = read::<CategoriesFile>(&p, &mut diags).categories;
+    }
+    for p in outside {
+        diags.push(
+            Diagnostic::warning(
+                "symlink-outside",
+                p,
+                Position::default(),
+                "symbolic link leads outside the definitions folders; skipped (its target is not read)",
+            )
+            .expected("the register file itself, inside the --definitions folder"),
+        );
     }
     (register, diags)
 }

@@ -67,6 +67,7 @@ pub fn check_document(doc: &Document, diags: &mut Diagnostics) -> Option<Definit
     case_folded(doc, diags);
     milestones(doc, diags);
     lifecycle(doc, diags);
+    description_limits(doc, diags);
     Some(def)
 }
 
@@ -167,6 +168,99 @@ fn lifecycle(doc: &Document, diags: &mut Diagnostics) {
             )
             .expected("a `repair_issue_url:` linking the issue that tracks the fix")
             .with_source(&doc.source),
+        );
+    }
+}
+
+/// Longest description, in bytes. GitLab's longest is about 2 KB.
+pub const MAX_DESCRIPTION_BYTES: usize = 64 * 1024;
+/// Deepest nesting of block quotes, lists or brackets in a description. Real ones nest two or
+/// three levels; the markdown parser's time grows with nesting, so a description within these
+/// limits renders in bounded time (`benches/markdown.rs` shows the worst case).
+pub const MAX_DESCRIPTION_NESTING: usize = 32;
+
+/// How deeply a markdown text nests: block quotes (`>` markers) and list items (by indent)
+/// on a line, and unclosed `[` brackets in a paragraph. A linear scan, run before anything
+/// renders.
+pub fn markdown_nesting(text: &str) -> usize {
+    let mut deepest = 0;
+    for line in text.lines() {
+        let mut quotes = 0;
+        let mut rest = line;
+        loop {
+            let t = rest.trim_start_matches(' ');
+            match t.strip_prefix('>') {
+                Some(r) if rest.len() - t.len() <= 3 => {
+                    quotes += 1;
+                    rest = r;
+                }
+                _ => break,
+            }
+        }
+        let t = rest.trim_start();
+        let indent = rest.len() - t.len();
+        let list = t.starts_with(['-', '*', '+'])
+            || t.split_once(['.', ')']).is_some_and(|(n, _)| {
+                !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit())
+            });
+        deepest = deepest.max(quotes + if list { 1 + indent / 2 } else { 0 });
+    }
+    // Brackets: the unclosed `[` of one paragraph (inline parsing is per block; unclosed
+    // brackets are what link resolution pays for).
+    for block in text.split("\n\n") {
+        let (mut open, mut escaped) = (0usize, false);
+        for b in block.bytes() {
+            match b {
+                b'\\' if !escaped => {
+                    escaped = true;
+                    continue;
+                }
+                b'[' if !escaped => {
+                    open += 1;
+                    deepest = deepest.max(open);
+                }
+                b']' if !escaped => open = open.saturating_sub(1),
+                _ => {}
+            }
+            escaped = false;
+        }
+    }
+    deepest
+}
+
+/// A description is rendered as markdown on every build: its size and nesting are capped so
+/// that whatever passes `check` builds in bounded time.
+fn description_limits(doc: &Document, diags: &mut Diagnostics) {
+    let Some(Value::String(text)) = doc.fields.get("description") else {
+        return;
+    };
+    let path = &doc.file.path;
+    if text.len() > MAX_DESCRIPTION_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "description-too-long",
+                path.clone(),
+                At::value("/description"),
+                "the description is too long to publish",
+            )
+            .found(format!("{} bytes", text.len()))
+            .expected(format!(
+                "at most {MAX_DESCRIPTION_BYTES} bytes (64 KiB); link to longer documentation"
+            )),
+        );
+        return;
+    }
+    let nesting = markdown_nesting(text);
+    if nesting > MAX_DESCRIPTION_NESTING {
+        diags.push(
+            Diagnostic::error(
+                "description-too-deep",
+                path.clone(),
+                At::value("/description"),
+                "the description nests block quotes, lists or brackets too deeply to render",
+            )
+            .found(format!("{nesting} levels"))
+            .expected(format!("at most {MAX_DESCRIPTION_NESTING} levels")),
         );
     }
 }

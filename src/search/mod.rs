@@ -30,6 +30,26 @@ pub use crate::model::layout::{SEARCH_INDEX_DIR as INDEX_DIR, SHARD_DIR};
 pub const PREFIX_MIN: usize = 3;
 /// Most dictionary terms one prefix expands to, per field.
 pub const PREFIX_EXPANSIONS: usize = 64;
+/// Most results one query returns.
+pub const MAX_LIMIT: usize = 1000;
+/// Longest query, in characters: a question fits many times over; a pasted document does not.
+pub const MAX_QUERY_CHARS: usize = 1000;
+/// Most distinct words in a query (each is a set of term lookups in every field).
+pub const MAX_QUERY_TERMS: usize = 32;
+
+/// Why a query was not run.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
+    Limit(usize),
+    #[error("the query is {0} characters long; at most {MAX_QUERY_CHARS} are searched")]
+    TooLong(usize),
+    #[error("the query has {0} different words; at most {MAX_QUERY_TERMS} are searched")]
+    TooManyWords(usize),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
 /// Searchable fields and their boosts: identifier, description, everything else.
 pub const FIELDS: [(&str, f32); 3] = [("name", 3.0), ("description", 1.0), ("facets", 0.5)];
 
@@ -275,9 +295,19 @@ pub fn search_index(
     reader: &IndexReader,
     query: &str,
     limit: usize,
-) -> tantivy::Result<Vec<Hit>> {
+) -> Result<Vec<Hit>, QueryError> {
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(QueryError::Limit(limit));
+    }
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(QueryError::TooLong(chars));
+    }
     let searcher = reader.searcher();
     let parsed = parse_query(index, query);
+    if parsed.tokens.len() > MAX_QUERY_TERMS {
+        return Err(QueryError::TooManyWords(parsed.tokens.len()));
+    }
     let Some(q) = tantivy_query(index, &searcher, &parsed)? else {
         return Ok(Vec::new());
     };
@@ -307,7 +337,7 @@ pub fn search_index(
 }
 
 /// Search a built site's index.
-pub fn search(site: &Path, query: &str, limit: usize) -> tantivy::Result<Vec<Hit>> {
+pub fn search(site: &Path, query: &str, limit: usize) -> Result<Vec<Hit>, QueryError> {
     let index = open(site)?;
     let reader = index.reader()?;
     search_index(&index, &reader, query, limit)

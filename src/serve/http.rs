@@ -5,7 +5,8 @@
 //! tiny_http reads each connection on its own thread, so a stalled client never blocks the
 //! others; a small pool of workers answers the parsed requests.
 
-use super::live::{live_snippet, POLL_PATH, POLL_WAIT};
+use super::guard;
+use super::live::{self, live_snippet, POLL_PATH, POLL_WAIT};
 use super::{OnDemand, Shared, State};
 use crate::model::layout;
 use percent_encoding::percent_decode_str;
@@ -74,25 +75,37 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// A pool answering requests to a TCP address (`127.0.0.1:0`); also returns the port.
     pub fn start(
         addr: &str,
         handler: impl Fn(Request) + Send + Sync + 'static,
     ) -> std::io::Result<(Pool, u16)> {
-        let server =
-            Arc::new(Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?);
+        let server = Server::http(addr).map_err(|e| std::io::Error::other(e.to_string()))?;
         let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        Ok((Pool::new(server, handler), port))
+    }
+
+    /// A pool answering the requests of `server`.
+    pub fn new(server: Server, handler: impl Fn(Request) + Send + Sync + 'static) -> Pool {
+        let server = Arc::new(server);
         let handler = Arc::new(handler);
         let workers = (0..4)
             .map(|_| {
                 let (server, handler) = (server.clone(), handler.clone());
                 std::thread::spawn(move || {
                     for req in server.incoming_requests() {
-                        handler(req);
+                        // A handler that panics loses its request (the connection closes),
+                        // never the worker: the pool keeps its size.
+                        let handler = &handler;
+                        let run = std::panic::AssertUnwindSafe(move || handler(req));
+                        if std::panic::catch_unwind(run).is_err() {
+                            eprintln!("warning: a request handler panicked; still serving");
+                        }
                     }
                 })
             })
             .collect();
-        Ok((Pool { server, workers }, port))
+        Pool { server, workers }
     }
 }
 
@@ -225,50 +238,66 @@ pub fn live_reply(shared: &Shared, base: &str, url: &str) -> Reply {
     }
 }
 
+impl Reply {
+    fn asset(content_type: &'static str, body: &str) -> Reply {
+        Reply {
+            status: 200,
+            content_type,
+            body: body.as_bytes().to_vec(),
+            location: None,
+        }
+    }
+
+    fn text(status: u16, message: String) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: message.into_bytes(),
+            location: None,
+        }
+    }
+}
+
 /// `/api/search?q=…&limit=…`: the last good build's tantivy index, as `metricdict search`.
+/// Bad parameters are the client's fault: 400 with what was wrong.
 fn api_search(shared: &Shared, url: &str) -> Reply {
+    use crate::search::QueryError;
     let params: std::collections::HashMap<String, String> = url
         .split_once('?')
         .map(|(_, qs)| {
             qs.split('&')
                 .filter_map(|kv| kv.split_once('='))
                 .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        percent_decode_str(&v.replace('+', " "))
-                            .decode_utf8_lossy()
-                            .into_owned(),
-                    )
+                    let v = percent_decode_str(&v.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned();
+                    (k.to_string(), v)
                 })
                 .collect()
         })
         .unwrap_or_default();
     let q = params.get("q").cloned().unwrap_or_default();
-    let limit = params
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(20usize)
-        .min(1000);
-    let made = on_demand(shared);
-    let body = match made.as_ref().and_then(|l| l.search().index.as_ref()) {
-        Some((index, reader)) => match crate::search::search_index(index, reader, &q, limit) {
-            Ok(hits) => serde_json::to_vec(&hits).unwrap_or_default(),
-            Err(e) => {
-                return Reply {
-                    status: 500,
-                    content_type: "text/plain; charset=utf-8",
-                    body: e.to_string().into_bytes(),
-                    location: None,
-                }
-            }
-        },
-        None => b"[]".to_vec(),
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 20,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            let max = crate::search::MAX_LIMIT;
+            return Reply::text(400, format!("limit must be a number from 1 to {max}"));
+        }
     };
-    Reply {
-        status: 200,
-        content_type: "application/json",
-        body,
-        location: None,
+    let made = on_demand(shared);
+    let Some((index, reader)) = made.as_ref().and_then(|l| l.search().index.as_ref()) else {
+        return Reply::text(503, "the search index is not ready; try again".into());
+    };
+    match crate::search::search_index(index, reader, &q, limit) {
+        Ok(hits) => Reply {
+            status: 200,
+            content_type: "application/json",
+            body: serde_json::to_vec(&hits).unwrap_or_default(),
+            location: None,
+        },
+        Err(QueryError::Index(e)) => Reply::text(500, format!("search index: {e}")),
+        Err(e) => Reply::text(400, e.to_string()),
     }
 }
 
@@ -293,28 +322,91 @@ fn poll_reply(shared: &Shared, url: &str) -> Reply {
     }
 }
 
-/// A running dev server. Stops when dropped.
+/// A running dev server: the guard on the public address, tiny_http behind it on a private
+/// Unix socket. Stops when dropped.
 pub struct LiveServer {
     _pool: Pool,
     pub port: u16,
+    addr: std::net::SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    socket_dir: std::path::PathBuf,
+}
+
+/// A folder only this user can enter, for the server's Unix socket.
+fn private_dir() -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!(
+        "metricdict-serve-{}-{nanos:08x}",
+        std::process::id()
+    ));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
 }
 
 impl LiveServer {
-    /// Serve the live site on `addr`. Reload polls get a thread each (they wait); other
-    /// requests are answered by the pool.
+    /// Serve the live site on `addr` (`host:port`). Reload polls get a thread each (they
+    /// wait); other requests are answered by the pool. Only loopback `Host:` names are
+    /// answered unless `addr` is not a loopback address.
     pub fn start(shared: Shared, addr: &str, base: &str) -> std::io::Result<LiveServer> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        let local = listener.local_addr()?;
+        let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+        let hosts = guard::Hosts::for_bind_address(host);
+        let socket_dir = private_dir()?;
+        let socket = socket_dir.join("http.sock");
+        let server =
+            Server::http_unix(&socket).map_err(|e| std::io::Error::other(e.to_string()))?;
         let base = base.to_string();
-        let (pool, port) = Pool::start(addr, move |req| {
+        let pool = Pool::new(server, move |req| {
             let url = req.url().to_string();
             if url.starts_with(&format!("{base}{POLL_PATH}")) {
                 let shared = shared.clone();
                 std::thread::spawn(move || respond(req, poll_reply(&shared, &url), &[]));
             } else if url.starts_with(&format!("{base}api/search")) {
                 respond(req, api_search(&shared, &url), &[]);
+            } else if url.starts_with(&format!("{base}{}", live::SCRIPT_PATH)) {
+                respond(
+                    req,
+                    Reply::asset("text/javascript; charset=utf-8", live::SCRIPT),
+                    &[],
+                );
+            } else if url.starts_with(&format!("{base}{}", live::STYLE_PATH)) {
+                respond(
+                    req,
+                    Reply::asset("text/css; charset=utf-8", live::STYLE),
+                    &[],
+                );
             } else {
                 respond(req, live_reply(&shared, &base, &url), &[]);
             }
-        })?;
-        Ok(LiveServer { _pool: pool, port })
+        });
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::spawn(move || guard::run(listener, socket, hosts, flag));
+        Ok(LiveServer {
+            _pool: pool,
+            port: local.port(),
+            addr: local,
+            stop,
+            socket_dir,
+        })
+    }
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the guard's accept so it sees the flag.
+        let wake = if self.addr.ip().is_unspecified() {
+            std::net::SocketAddr::from(([127, 0, 0, 1], self.addr.port()))
+        } else {
+            self.addr
+        };
+        let _ = std::net::TcpStream::connect_timeout(&wake, std::time::Duration::from_secs(1));
+        let _ = std::fs::remove_dir_all(&self.socket_dir);
     }
 }

@@ -5,12 +5,13 @@
 //! A bad edit never takes the site down: the last good build stays served and the problems
 //! are shown on top of it until the file is fixed.
 
+pub mod guard;
 pub mod http;
 mod live;
 mod watch;
 
 pub use http::LiveServer;
-pub use watch::{is_editor_temp, watch};
+pub use watch::{is_editor_temp, watch, ConfigFile};
 
 use crate::build::{self, Options, SiteCache};
 use crate::load::Loader;
@@ -99,6 +100,20 @@ impl OnDemand {
     }
 }
 
+/// Spell the source folders as the watcher reports changes in them: absolute and with links
+/// resolved. A tree given relatively (`definitions/`, the default) was otherwise known by one
+/// spelling and reported by another, and in-place saves were never re-read.
+fn absolute_sources(opts: &mut Options) {
+    let resolve = |p: &mut PathBuf| {
+        if let Ok(c) = p.canonicalize() {
+            *p = c;
+        }
+    };
+    opts.definitions.iter_mut().for_each(resolve);
+    opts.templates.iter_mut().for_each(resolve);
+    opts.static_dir.iter_mut().for_each(resolve);
+}
+
 /// What one rebuild did, for logs, tests and benchmarks.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Rebuild {
@@ -122,6 +137,7 @@ pub struct LiveSite {
 impl LiveSite {
     pub fn new(mut opts: Options) -> LiveSite {
         opts.build_time.get_or_insert_with(build::clock::rfc3339);
+        absolute_sources(&mut opts);
         LiveSite {
             opts,
             loader: Loader::for_dev_server(),
@@ -133,6 +149,16 @@ impl LiveSite {
 
     pub fn shared(&self) -> Shared {
         self.shared.clone()
+    }
+
+    /// Use new options (the configuration changed): everything is read and rendered again at
+    /// the next rebuild. The build time stays the one the server started with.
+    pub fn reconfigure(&mut self, mut opts: Options) {
+        opts.build_time = self.opts.build_time.clone();
+        absolute_sources(&mut opts);
+        self.opts = opts;
+        self.loader = Loader::for_dev_server();
+        self.cache = SiteCache::dev_server();
     }
 
     /// Forget what `changed` paths invalidate: a template (every page), a schema (every

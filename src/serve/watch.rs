@@ -19,43 +19,110 @@ pub fn is_editor_temp(path: &Path) -> bool {
         || name == "4913"
 }
 
-/// Watch the site's sources and rebuild on every change (debounced), until the process ends.
-pub fn watch(mut site: LiveSite, log: bool) -> notify::Result<()> {
+/// A configuration file the dev server follows: when it changes, `reload` makes the new
+/// options (or says why it cannot; the old ones stay).
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub reload: Box<dyn FnMut() -> Result<crate::build::Options, String> + Send>,
+}
+
+/// Watch the site's sources (and its configuration file, if given) and rebuild on every change
+/// (debounced), until the process ends.
+pub fn watch(mut site: LiveSite, log: bool, mut config: Option<ConfigFile>) -> notify::Result<()> {
     use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode};
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer = new_debouncer(std::time::Duration::from_millis(30), tx)?;
-    for dir in site.watched() {
-        debouncer.watcher().watch(&dir, RecursiveMode::Recursive)?;
+    let mut watched: Vec<PathBuf> = Vec::new();
+    let watch_new = |site: &LiveSite,
+                     debouncer: &mut notify_debouncer_mini::Debouncer<_>,
+                     watched: &mut Vec<PathBuf>| {
+        for dir in site.watched() {
+            if !watched.contains(&dir) {
+                debouncer.watcher().watch(&dir, RecursiveMode::Recursive)?;
+                watched.push(dir);
+            }
+        }
+        Ok::<(), notify::Error>(())
+    };
+    watch_new(&site, &mut debouncer, &mut watched)?;
+    // The configuration file's folder, not recursively: editors replace the file on save.
+    let config_path = config.as_ref().map(|c| absolute(&c.path));
+    if let Some(p) = &config_path {
+        let dir = p.parent().unwrap_or(Path::new("."));
+        debouncer
+            .watcher()
+            .watch(dir, RecursiveMode::NonRecursive)?;
     }
     for batch in rx {
         let Ok(events) = batch else { continue };
-        let changed: Vec<PathBuf> = events
+        let mut changed: Vec<PathBuf> = events
             .into_iter()
             .map(|e| e.path)
             .filter(|p| !is_editor_temp(p))
             .collect();
-        if changed.is_empty() {
+        let config_changed = config_path
+            .as_ref()
+            .is_some_and(|c| changed.iter().any(|p| p == c));
+        changed.retain(|p| watched.iter().any(|w| p.starts_with(w)));
+        if config_changed {
+            if let Some(c) = config.as_mut() {
+                match (c.reload)() {
+                    Ok(opts) => {
+                        site.reconfigure(opts);
+                        watch_new(&site, &mut debouncer, &mut watched)?;
+                        changed.clear();
+                    }
+                    Err(e) => eprintln!("{e}; keeping the previous configuration"),
+                }
+            }
+        } else if changed.is_empty() {
             continue;
         }
         let r = site.rebuild(&changed);
         if log {
-            let (lock, _) = &*site.shared();
-            let st = lock.lock().unwrap_or_else(|e| e.into_inner());
-            match &st.problems {
-                None => eprintln!(
-                    "rebuilt in {:.0} ms: {} parsed, {} pages rendered, {} reused",
-                    r.elapsed.as_secs_f64() * 1000.0,
-                    r.parsed,
-                    r.rendered,
-                    r.reused
-                ),
-                Some(p) => eprintln!(
-                    "build failed ({} problems); still serving the last good site:\n  {}",
-                    p.len(),
-                    p.join("\n  ")
-                ),
-            }
+            report(&site, &r);
         }
     }
     Ok(())
+}
+
+/// `p` made absolute, as the watcher reports paths.
+fn absolute(p: &Path) -> PathBuf {
+    if let (Some(dir), Some(name)) = (p.parent(), p.file_name()) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = dir.canonicalize() {
+            return d.join(name);
+        }
+    }
+    p.to_path_buf()
+}
+
+/// One line per rebuild on stderr.
+fn report(site: &LiveSite, r: &super::Rebuild) {
+    let (lock, _) = &*site.shared();
+    let st = lock.lock().unwrap_or_else(|e| e.into_inner());
+    match &st.problems {
+        None => eprintln!(
+            "rebuilt in {:.0} ms: {} parsed, {} pages rendered, {} reused",
+            r.elapsed.as_secs_f64() * 1000.0,
+            r.parsed,
+            r.rendered,
+            r.reused
+        ),
+        Some(p) => {
+            let p: Vec<String> = p
+                .iter()
+                .map(|l| crate::text::terminal_safe(l).into_owned())
+                .collect();
+            eprintln!(
+                "build failed ({} problems); still serving the last good site:\n  {}",
+                p.len(),
+                p.join("\n  ")
+            );
+        }
+    }
 }

@@ -36,3 +36,40 @@ pub fn anchor(name: &str) -> String {
         })
         .collect()
 }
+
+/// Text made safe to print on a terminal: control characters (C0 but tab, DEL, C1) and the
+/// bidirectional overrides that can reorder what is shown are written as `\u{1b}`, so bytes
+/// from definitions (key paths, groups, descriptions) cannot move the cursor, retitle the
+/// window or hide text. Everything else is unchanged.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_output_carries_no_control_characters() {
+        assert_eq!(terminal_safe("plain\ttext"), "plain\ttext");
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mred\u{7}\nb\u{9b}c\u{202e}"),
+            "a\\u{1b}[31mred\\u{7}\\u{a}b\\u{9b}c\\u{202e}"
+        );
+    }
+}

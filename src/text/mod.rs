@@ -4,5 +4,5 @@
 pub mod escape;
 pub mod markdown;
 
-pub use escape::{anchor, escape_html};
+pub use escape::{anchor, escape_html, terminal_safe};
 pub use markdown::{markdown, plain_text};

@@ -182,3 +182,16 @@ pub fn check_links(site: &Path, base: &str) -> usize {
     );
     checked
 }
+
+/// Copy a folder tree (a fixture into a temp dir the test may edit).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let t = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&t).unwrap();
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
