@@ -123,7 +123,7 @@ fn json_and_gitlab_formats_match_their_schemas() {
         let validator = jsonschema::validator_for(&schema).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&report)
-            .map(|e| format!("{} at {}", e, e.instance_path))
+            .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{format}: {errors:?}");
         assert!(report.as_array().unwrap().len() >= 20);

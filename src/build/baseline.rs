@@ -44,10 +44,8 @@ pub enum BaselineError {
         at: String,
         source: serde_json::Error,
     },
-    #[error("baseline: {0}")]
-    Fetch(Box<ureq::Error>),
-    #[error("baseline {url}: {source}")]
-    FetchBody { url: String, source: std::io::Error },
+    #[error("baseline {0}")]
+    Fetch(String),
     #[error("baseline: {0}")]
     Git(#[from] GitError),
     #[error("baseline: {0}")]
@@ -93,19 +91,85 @@ fn read_json(path: &Path) -> Result<Value, BaselineError> {
     })
 }
 
-/// Fetch a download of a published site (`https://host/path/` + `metrics.json`).
+/// Most redirects followed when fetching a baseline.
+const MAX_REDIRECTS: usize = 5;
+
+/// `location` (absolute, scheme-relative, absolute-path or relative) resolved against `url`.
+fn resolve_location(url: &str, location: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let origin_end = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |i| scheme_end + i);
+    if location.contains("://") {
+        location.to_string()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{}{rest}", &url[..scheme_end])
+    } else if location.starts_with('/') {
+        format!("{}{location}", &url[..origin_end])
+    } else {
+        let dir = url
+            .rfind('/')
+            .filter(|&i| i >= origin_end)
+            .map_or(url.len(), |i| i + 1);
+        let sep = if dir == url.len() && !url.ends_with('/') {
+            "/"
+        } else {
+            ""
+        };
+        format!("{}{sep}{location}", &url[..dir])
+    }
+}
+
+/// Fetch a download of a published site (`https://host/path/` + `metrics.json`): `http` and
+/// `https` only, redirects followed by hand (at most [`MAX_REDIRECTS`], never to another
+/// scheme), the body read up to [`MAX_BASELINE_BYTES`].
 fn fetch_json(base: &str, file: &str) -> Result<Value, BaselineError> {
-    let url = format!("{}/{file}", base.trim_end_matches('/'));
-    let body = ureq::get(&url)
-        .timeout(std::time::Duration::from_secs(60))
-        .call()
-        .map_err(|e| BaselineError::Fetch(Box::new(e)))?
-        .into_string()
-        .map_err(|source| BaselineError::FetchBody {
-            url: url.clone(),
-            source,
-        })?;
-    serde_json::from_str(&body).map_err(|source| BaselineError::NotADownload { at: url, source })
+    let first = format!("{}/{file}", base.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut url = first.clone();
+    for _ in 0..=MAX_REDIRECTS {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(BaselineError::Fetch(format!(
+                "{first}: refused a redirect to {url}: only http and https are fetched"
+            )));
+        }
+        let fail = |e: ureq::Error| BaselineError::Fetch(format!("{url}: {e}"));
+        let mut resp = agent.get(&url).call().map_err(fail)?;
+        let status = resp.status();
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| {
+                    BaselineError::Fetch(format!("{url}: redirect ({status}) without a location"))
+                })?;
+            url = resolve_location(&url, location);
+            continue;
+        }
+        if !status.is_success() {
+            return Err(BaselineError::Fetch(format!("{url}: {status}")));
+        }
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BASELINE_BYTES)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => BaselineError::TooLarge { at: url.clone() },
+                e => BaselineError::Fetch(format!("{url}: {e}")),
+            })?;
+        return serde_json::from_slice(&body)
+            .map_err(|source| BaselineError::NotADownload { at: url, source });
+    }
+    Err(BaselineError::Fetch(format!(
+        "{first}: more than {MAX_REDIRECTS} redirects"
+    )))
 }
 
 /// Load a baseline and compare the current catalog with it. `definitions` locates the git
@@ -223,5 +287,23 @@ fn extract(tar: &[u8], target: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("tar failed extracting into {}", target.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redirect_locations_resolve_like_a_browser() {
+        use super::resolve_location as r;
+        let u = "https://a.example/dict/metrics.json";
+        assert_eq!(r(u, "https://b.example/x.json"), "https://b.example/x.json");
+        assert_eq!(r(u, "file:///etc/passwd"), "file:///etc/passwd");
+        assert_eq!(r(u, "//c.example/y.json"), "https://c.example/y.json");
+        assert_eq!(r(u, "/z.json"), "https://a.example/z.json");
+        assert_eq!(
+            r(u, "v2/metrics.json"),
+            "https://a.example/dict/v2/metrics.json"
+        );
+        assert_eq!(r("http://h", "m.json"), "http://h/m.json");
     }
 }

@@ -66,7 +66,10 @@ pub struct Schemas {
 struct InMemory(HashMap<String, Value>);
 
 impl Retrieve for InMemory {
-    fn retrieve(&self, uri: &Uri<&str>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let path = uri.path().as_str().trim_start_matches('/');
         self.0
             .get(path)
@@ -152,11 +155,11 @@ impl Schemas {
         let legacy = is_legacy_format(&doc.fields);
         let mut found: Vec<Diagnostic> = Vec::new();
         for err in validator.iter_errors(&instance) {
-            let pointer = err.instance_path.as_str().to_string();
-            if let Some(mut d) = classify(doc, &pointer, &err.kind, &instance) {
+            let pointer = err.instance_path().as_str().to_string();
+            if let Some(mut d) = classify(doc, &pointer, err.kind(), &instance) {
                 if legacy
                     && d.severity == Severity::Error
-                    && allowed_in_legacy_format(&pointer, &err.kind, &instance)
+                    && allowed_in_legacy_format(&pointer, err.kind(), &instance)
                 {
                     d.severity = Severity::Warning;
                     d.rule = "schema-legacy-format";
@@ -468,9 +471,9 @@ fn structural(s: &Subject, kind: &ValidationErrorKind) -> Diagnostic {
             At::value(pointer),
             format!("`{at}` lists a value twice"),
         ),
-        ValidationErrorKind::OneOfNotValid
-        | ValidationErrorKind::AnyOf
-        | ValidationErrorKind::OneOfMultipleValid => Diagnostic::warning(
+        ValidationErrorKind::OneOfNotValid { .. }
+        | ValidationErrorKind::AnyOf { .. }
+        | ValidationErrorKind::OneOfMultipleValid { .. } => Diagnostic::warning(
             "schema-combination",
             file,
             At::value(pointer),

@@ -19,11 +19,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use tantivy::collector::TopDocs;
+use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value as _, FAST, STORED, STRING, TEXT};
-use tantivy::{
-    doc, DocSet, Index, IndexReader, Postings, Searcher, TantivyDocument, Term, TERMINATED,
-};
+use tantivy::{doc, DocSet, Index, IndexReader, Searcher, TantivyDocument, Term, TERMINATED};
 
 pub use crate::model::layout::{SEARCH_INDEX_DIR as INDEX_DIR, SHARD_DIR};
 /// Shortest last token that also matches as a prefix.
@@ -312,7 +311,7 @@ pub fn search_index(
         return Ok(Vec::new());
     };
     let f = fields_of(index)?;
-    let top = searcher.search(&q, &TopDocs::with_limit(limit))?;
+    let top = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score())?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, addr) in top {
         let d: TantivyDocument = searcher.doc(addr)?;

@@ -2,7 +2,10 @@
 //! files ignored.
 
 use super::LiveSite;
+use notify::{EventKind, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 /// Editor swap, backup and temp files: changes to them are not edits.
 pub fn is_editor_temp(path: &Path) -> bool {
@@ -26,40 +29,61 @@ pub struct ConfigFile {
     pub reload: Box<dyn FnMut() -> Result<crate::build::Options, String> + Send>,
 }
 
+/// How long the watcher waits for more changes after one, so an editor's save (several
+/// events) or a `git checkout` makes one rebuild.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// The paths of the next batch of changes: blocks for the first, then collects for
+/// [`DEBOUNCE`] after the last. Reads of files (which a rebuild itself does, and which notify
+/// reports as access events) are not changes. `None` when the watcher is gone.
+fn next_batch(rx: &Receiver<notify::Result<notify::Event>>) -> Option<Vec<PathBuf>> {
+    let changes = |ev: notify::Result<notify::Event>| -> Vec<PathBuf> {
+        match ev {
+            Ok(e) if !matches!(e.kind, EventKind::Access(_)) => e.paths,
+            _ => Vec::new(),
+        }
+    };
+    let mut paths = Vec::new();
+    while paths.is_empty() {
+        paths = changes(rx.recv().ok()?);
+    }
+    loop {
+        match rx.recv_timeout(DEBOUNCE) {
+            Ok(ev) => paths.extend(changes(ev)),
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Some(paths)
+}
+
 /// Watch the site's sources (and its configuration file, if given) and rebuild on every change
 /// (debounced), until the process ends.
 pub fn watch(mut site: LiveSite, log: bool, mut config: Option<ConfigFile>) -> notify::Result<()> {
-    use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode};
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = new_debouncer(std::time::Duration::from_millis(30), tx)?;
+    let mut watcher = notify::recommended_watcher(tx)?;
     let mut watched: Vec<PathBuf> = Vec::new();
-    let watch_new = |site: &LiveSite,
-                     debouncer: &mut notify_debouncer_mini::Debouncer<_>,
-                     watched: &mut Vec<PathBuf>| {
-        for dir in site.watched() {
-            if !watched.contains(&dir) {
-                debouncer.watcher().watch(&dir, RecursiveMode::Recursive)?;
-                watched.push(dir);
+    let watch_new =
+        |site: &LiveSite, watcher: &mut notify::RecommendedWatcher, watched: &mut Vec<PathBuf>| {
+            for dir in site.watched() {
+                if !watched.contains(&dir) {
+                    watcher.watch(&dir, RecursiveMode::Recursive)?;
+                    watched.push(dir);
+                }
             }
-        }
-        Ok::<(), notify::Error>(())
-    };
-    watch_new(&site, &mut debouncer, &mut watched)?;
+            Ok::<(), notify::Error>(())
+        };
+    watch_new(&site, &mut watcher, &mut watched)?;
     // The configuration file's folder, not recursively: editors replace the file on save.
     let config_path = config.as_ref().map(|c| absolute(&c.path));
     if let Some(p) = &config_path {
         let dir = p.parent().unwrap_or(Path::new("."));
-        debouncer
-            .watcher()
-            .watch(dir, RecursiveMode::NonRecursive)?;
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
     }
-    for batch in rx {
-        let Ok(events) = batch else { continue };
-        let mut changed: Vec<PathBuf> = events
-            .into_iter()
-            .map(|e| e.path)
-            .filter(|p| !is_editor_temp(p))
-            .collect();
+    while let Some(batch) = next_batch(&rx) {
+        let mut changed: Vec<PathBuf> = batch.into_iter().filter(|p| !is_editor_temp(p)).collect();
         let config_changed = config_path
             .as_ref()
             .is_some_and(|c| changed.iter().any(|p| p == c));
@@ -69,7 +93,7 @@ pub fn watch(mut site: LiveSite, log: bool, mut config: Option<ConfigFile>) -> n
                 match (c.reload)() {
                     Ok(opts) => {
                         site.reconfigure(opts);
-                        watch_new(&site, &mut debouncer, &mut watched)?;
+                        watch_new(&site, &mut watcher, &mut watched)?;
                         changed.clear();
                     }
                     Err(e) => eprintln!("{e}; keeping the previous configuration"),
