@@ -2,7 +2,7 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::args::{Cli, Command};
 use cli::config::Config;
 use std::process::ExitCode;
@@ -14,10 +14,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(std::path::Path::new(".")) {
+    cli::set_color(cli.color);
+    if let Some(root) = &cli.root {
+        if let Err(e) = std::env::set_current_dir(root) {
+            cli::error(format!("--root {}: {e}", root.display()));
+            return ExitCode::from(cli::EXIT_FAILED);
+        }
+    }
+    let config = match &cli.config {
+        Some(file) => Config::load_file(file),
+        None => Config::load(std::path::Path::new(".")),
+    };
+    let config = match config {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            cli::error(format!("{e:#}"));
             return ExitCode::from(cli::EXIT_FAILED);
         }
     };
@@ -27,12 +38,27 @@ fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Build(args) => cli::build::run(args, config),
         Command::Check(args) => cli::check::run(args, &config),
-        Command::Serve(args) => cli::serve::run(args, config),
-        Command::Search(args) => cli::search::run(args),
+        Command::Serve(args) => cli::serve::run(args, config, cli.config.clone()),
+        Command::Search(args) => cli::search::run(args, &config),
         Command::New(args) => cli::new::run(*args, &config),
         Command::Ci(args) => {
-            print!("{}", cli::new::ci_template(&args.platform));
+            print!("{}", cli::new::ci_template(args.platform));
             cli::EXIT_OK
+        }
+        Command::Init(args) => cli::init::run(args),
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "metricdict", &mut std::io::stdout());
+            cli::EXIT_OK
+        }
+        Command::Man => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => cli::EXIT_OK,
+                Err(e) => {
+                    cli::error(e);
+                    cli::EXIT_FAILED
+                }
+            }
         }
     })
 }

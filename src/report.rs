@@ -18,13 +18,22 @@ pub enum Format {
     Gitlab,
 }
 
-/// Render diagnostics for a terminal or a log: `file:line:col: error[rule]: message`, snippet, caret.
+/// Render diagnostics for a terminal or a log: a first line `file:line:col: error[rule]:
+/// message` (what editors and CI logs link), then the source line with the place underlined
+/// (annotate-snippets, the renderer rustc and cargo use: columns count display width, so the
+/// caret is right after CJK text or emoji), other places involved, found and expected. Every
+/// byte from the definitions goes through [`terminal_safe`].
 pub fn to_human(diags: &Diagnostics, color: bool) -> String {
     let mut out = String::new();
-    let (red, yellow, bold, dim, reset) = if color {
-        ("\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[2m", "\x1b[0m")
+    let (red, yellow, bold, reset) = if color {
+        ("\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m")
     } else {
-        ("", "", "", "", "")
+        ("", "", "", "")
+    };
+    let renderer = if color {
+        annotate_snippets::Renderer::styled()
+    } else {
+        annotate_snippets::Renderer::plain()
     };
     for d in diags.iter() {
         let (label, c) = match d.severity {
@@ -38,18 +47,14 @@ pub fn to_human(diags: &Diagnostics, color: bool) -> String {
             d.rule,
             terminal_safe(&d.message)
         );
-        if let Some(snippet) = &d.snippet {
-            let snippet = terminal_safe(snippet);
-            let num = d.position.line.to_string();
-            let _ = writeln!(out, "{dim}{num} |{reset} {snippet}");
-            let pad = " ".repeat(num.len());
-            let col = d.position.column.max(1);
-            let caret_pad: String = snippet
-                .chars()
-                .take(col - 1)
-                .map(|ch| if ch == '\t' { '\t' } else { ' ' })
-                .collect();
-            let _ = writeln!(out, "{dim}{pad} |{reset} {caret_pad}{c}^{reset}");
+        let level = match d.severity {
+            Severity::Error => annotate_snippets::Level::ERROR,
+            Severity::Warning => annotate_snippets::Level::WARNING,
+        };
+        let snippets = snippets(d);
+        if !snippets.is_empty() {
+            let group = annotate_snippets::Group::with_level(level).elements(snippets);
+            let _ = writeln!(out, "{}", renderer.render(&[group]));
         }
         if let Some(found) = &d.found {
             let _ = writeln!(out, "  found: {}", terminal_safe(found));
@@ -57,6 +62,64 @@ pub fn to_human(diags: &Diagnostics, color: bool) -> String {
         if let Some(expected) = &d.expected {
             let _ = writeln!(out, "  expected: {}", terminal_safe(expected));
         }
+    }
+    out
+}
+
+/// One source line, terminal-safe, with the span from 1-based character `column` to the end of
+/// the token there (at least one character), as byte offsets into the safe text.
+fn marked_line(line: &str, column: usize) -> (String, std::ops::Range<usize>) {
+    let start = line
+        .char_indices()
+        .nth(column.max(1) - 1)
+        .map_or(line.len(), |(i, _)| i);
+    let rest = &line[start..];
+    let token = rest
+        .char_indices()
+        .find(|&(i, ch)| i > 0 && (ch.is_whitespace() || ch == ':'))
+        .map_or(rest.len(), |(i, _)| i);
+    let end = start + token.max(rest.chars().next().map_or(0, char::len_utf8));
+    let safe_start = terminal_safe(&line[..start]).len();
+    let safe_end = safe_start + terminal_safe(&line[start..end]).len();
+    (
+        terminal_safe(line).into_owned(),
+        safe_start..safe_end.max(safe_start),
+    )
+}
+
+/// The diagnostic's own line (unlabelled: the first line says what is wrong) and each related
+/// place, as annotate-snippets snippets.
+fn snippets(
+    d: &crate::model::diagnostics::Diagnostic,
+) -> Vec<annotate_snippets::Snippet<'static, annotate_snippets::Annotation<'static>>> {
+    use annotate_snippets::{AnnotationKind, Snippet};
+    let mut out = Vec::new();
+    if let (Some(line), true) = (&d.snippet, d.position.line > 0) {
+        let (text, span) = marked_line(line, d.position.column);
+        out.push(
+            Snippet::source(text)
+                .line_start(d.position.line)
+                .annotation(AnnotationKind::Primary.span(span)),
+        );
+    }
+    for r in &d.related {
+        let Some(line) = &r.snippet else { continue };
+        let (text, span) = marked_line(line, r.position.column);
+        let path = if r.file == d.file {
+            None
+        } else {
+            Some(terminal_safe(&r.file.display().to_string()).into_owned())
+        };
+        out.push(
+            Snippet::source(text)
+                .line_start(r.position.line)
+                .path(path)
+                .annotation(
+                    AnnotationKind::Context
+                        .span(span)
+                        .label(terminal_safe(&r.label).into_owned()),
+                ),
+        );
     }
     out
 }

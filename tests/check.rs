@@ -380,3 +380,35 @@ fn check_of_named_files_reports_only_them_and_quiet_drops_warnings() {
     let o = run(&repo(), &["check", "-d", d, "no-such.yml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The caret stands under the problem however wide the characters before it are (CJK and
+/// emoji take two columns in a terminal), as rustc's renderer draws it.
+#[test]
+fn the_caret_is_right_after_wide_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("config/metrics");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.yml"),
+        "key_path: counts.wide\ndescription: 日本語の説明 😀 x: oops\n",
+    )
+    .unwrap();
+    let o = run(tmp.path(), &["check", "-d", "."]);
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("2 | description:"))
+        .unwrap_or_else(|| panic!("no source line in:\n{err}"));
+    let source = lines[at].split_once("| ").unwrap().1;
+    let caret = lines[at + 1];
+    let caret_col = caret.find('^').unwrap() - (caret.find('|').unwrap() + 2);
+    // Display width of the text before the `:` that is wrong: two columns per CJK character
+    // or emoji, one per other character.
+    let before = &source[..source.find("x:").unwrap() + 1];
+    let width: usize = before
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    assert_eq!(caret_col, width, "caret misplaced:\n{err}");
+}

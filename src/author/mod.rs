@@ -210,7 +210,8 @@ mod tests {
             "",
         ] {
             let y = format!("k: {}\n", scalar(s));
-            let v: std::collections::BTreeMap<String, String> = serde_yaml::from_str(&y).unwrap();
+            let v: std::collections::BTreeMap<String, String> =
+                crate::load::parse::read_typed(&y).unwrap();
             assert_eq!(v["k"], s, "{y}");
         }
     }
@@ -357,7 +358,7 @@ mod tests {
             ..Request::default()
         };
         let c = create(NewDefinition::Metric, &req, None).unwrap();
-        let v: serde_json::Value = serde_yaml::from_str(&c.text).unwrap();
+        let v: serde_json::Value = crate::load::parse::read_typed(&c.text).unwrap();
         assert_eq!(
             v["key_path"],
             "redis_hll_counters.count_distinct_user_id_from_request_duo_chat_response"

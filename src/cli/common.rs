@@ -75,8 +75,25 @@ impl Progress {
     }
 }
 
+/// The `--color` choice, set once at start.
+static COLOR: std::sync::OnceLock<super::args::ColorChoice> = std::sync::OnceLock::new();
+
+/// Remember `--color` for [`color`].
+pub fn set_color(choice: super::args::ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether stderr output is coloured: `--color always|never`, else on a terminal without
+/// `NO_COLOR`.
 pub fn color() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+    use super::args::ColorChoice;
+    match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+        }
+    }
 }
 
 pub fn existing_dir(

@@ -29,12 +29,17 @@ pub struct Config {
 impl Config {
     /// Read `metricdict.toml` from `dir` if present.
     pub fn load(dir: &Path) -> anyhow::Result<Config> {
-        use anyhow::Context;
         let path = dir.join(FILE_NAME);
         if !path.is_file() {
             return Ok(Config::default());
         }
-        let text = std::fs::read_to_string(&path)
+        Config::load_file(&path)
+    }
+
+    /// Read a settings file named with `--config` (it must exist).
+    pub fn load_file(path: &Path) -> anyhow::Result<Config> {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
     }

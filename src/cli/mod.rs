@@ -6,8 +6,9 @@ pub mod build;
 pub mod check;
 mod common;
 pub mod config;
+pub mod init;
 pub mod new;
 pub mod search;
 pub mod serve;
 
-pub use common::{EXIT_FAILED, EXIT_OK};
+pub use common::{error, set_color, EXIT_FAILED, EXIT_OK};

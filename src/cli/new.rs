@@ -1,6 +1,6 @@
 //! `metricdict new` and `metricdict ci`.
 
-use super::args::NewArgs;
+use super::args::{NewArgs, Platform};
 use super::config::Config;
 use std::io::IsTerminal;
 
@@ -15,9 +15,9 @@ pub fn run(args: NewArgs, config: &Config) -> u8 {
 }
 
 /// The CI templates in docs/ci/, embedded so `metricdict ci` works anywhere.
-pub fn ci_template(platform: &str) -> &'static str {
+pub fn ci_template(platform: Platform) -> &'static str {
     match platform {
-        "github" => include_str!("../../docs/ci/github-pages.yml"),
+        Platform::Github => include_str!("../../docs/ci/github-pages.yml"),
         _ => include_str!("../../docs/ci/gitlab-ci.yml"),
     }
 }

@@ -1,31 +1,39 @@
 //! `metricdict search`.
 
-use super::args::SearchArgs;
+use super::args::{SearchArgs, SearchFormat};
 use super::common::*;
+use super::config::Config;
+use metricdict::search::QueryError;
+use metricdict::text::terminal_safe;
+use std::path::PathBuf;
 
 /// `metricdict search`.
-pub fn run(args: SearchArgs) -> u8 {
-    use metricdict::search::QueryError;
-    match metricdict::search::search(&args.site, &args.query, usize::from(args.limit)) {
+pub fn run(args: SearchArgs, config: &Config) -> u8 {
+    let site = args
+        .site
+        .or_else(|| config.out.clone())
+        .unwrap_or_else(|| PathBuf::from("public"));
+    match metricdict::search::search(&site, &args.query, usize::from(args.limit)) {
         Ok(hits) => {
-            if args.format == "json" {
-                println!(
+            match args.format {
+                SearchFormat::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&hits).expect("hits serialise")
-                );
-            } else {
-                for h in hits {
-                    let key = metricdict::text::terminal_safe(&h.key);
-                    println!("{:>8.3}  {:<6}  {key}", h.score, h.kind);
+                ),
+                SearchFormat::Text => {
+                    for h in hits {
+                        let key = terminal_safe(&h.key);
+                        println!("{:>8.3}  {:<6}  {key}", h.score, h.kind);
+                    }
                 }
             }
             EXIT_OK
         }
         Err(QueryError::Index(e)) => {
-            eprintln!(
-                "error: cannot search {}: {e} (build the site first)",
-                args.site.display()
-            );
+            error(format!(
+                "cannot search {}: {e} (build the site first)",
+                site.display()
+            ));
             EXIT_FAILED
         }
         Err(e) => {

@@ -33,8 +33,17 @@ fn options(args: &ServeArgs, config: Config) -> build::Options {
     }
 }
 
-/// `metricdict serve`.
-pub fn run(args: ServeArgs, config: Config) -> u8 {
+/// The host to put in a browser's address: a wildcard bind address is not one.
+fn browser_host(bind: &str) -> &str {
+    match bind {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        h => h,
+    }
+}
+
+/// `metricdict serve`. `config_file` is the `--config` given, if any (it is followed instead of
+/// ./metricdict.toml).
+pub fn run(args: ServeArgs, config: Config, config_file: Option<PathBuf>) -> u8 {
     let opts = options(&args, config);
     if let Some(code) = missing_root(&opts.definitions) {
         return code;
@@ -50,6 +59,7 @@ pub fn run(args: ServeArgs, config: Config) -> u8 {
             return EXIT_FAILED;
         }
     };
+    // Printed even with --quiet: it says where the site is (and which port 0 chose).
     eprintln!(
         "serving http://{}:{}{base} ({} pages, built in {:.0} ms{}); watching for changes, Ctrl-C to stop",
         args.host,
@@ -60,15 +70,28 @@ pub fn run(args: ServeArgs, config: Config) -> u8 {
     );
     // metricdict.toml is followed: a change rebuilds with the new settings.
     let reload_args = args.clone();
+    let path = config_file.unwrap_or_else(|| PathBuf::from(FILE_NAME));
+    let reload_path = path.clone();
     let config_file = ConfigFile {
-        path: PathBuf::from(FILE_NAME),
+        path,
         reload: Box::new(move || {
-            Config::load(std::path::Path::new("."))
+            let config = if reload_path.is_file() {
+                Config::load_file(&reload_path)
+            } else {
+                Ok(Config::default())
+            };
+            config
                 .map(|c| options(&reload_args, c))
-                .map_err(|e| format!("{FILE_NAME}: {e:#}"))
+                .map_err(|e| format!("{e:#}"))
         }),
     };
-    match watch(live, true, Some(config_file)) {
+    if args.open {
+        let url = format!("http://{}:{}{base}", browser_host(&args.host), server.port);
+        if let Err(e) = opener::open_browser(&url) {
+            error(format!("cannot open a browser ({e}); the site is at {url}"));
+        }
+    }
+    match watch(live, !args.quiet, Some(config_file)) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             error(format!("cannot watch for changes: {e}"));

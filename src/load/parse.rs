@@ -217,8 +217,20 @@ pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Di
     })
 }
 
+/// Read a YAML text into a typed value (the register files, the synonym file): the one place
+/// besides [`parse_source`] that calls serde_yaml, so it can be swapped for its maintained
+/// drop-in (`serde_norway`) in one module. Errors say where and what, without serde_yaml's
+/// own "at line" suffix.
+pub fn read_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (Position, String)> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        (serde_yaml_position(&e), msg)
+    })
+}
+
 /// Where serde_yaml says its error is (line 1 when it does not say).
-pub fn serde_yaml_position(e: &serde_yaml::Error) -> Position {
+fn serde_yaml_position(e: &serde_yaml::Error) -> Position {
     e.location()
         .map(|l| Position {
             line: l.line(),

@@ -1,7 +1,7 @@
 //! Reading the privacy register files (see [`crate::model::register`]) strictly: an unknown
 //! or misspelt field is an error at its line.
 
-use super::parse::serde_yaml_position;
+use super::parse::read_typed;
 use crate::model::diagnostics::{Diagnostic, Diagnostics, Position};
 use crate::model::layout;
 use crate::model::register::{Category, Collected, Identifier, Register};
@@ -39,12 +39,9 @@ fn read<T: for<'de> Deserialize<'de> + Default>(path: &Path, diags: &mut Diagnos
             return T::default();
         }
     };
-    match serde_yaml::from_str(&text) {
+    match read_typed(&text) {
         Ok(v) => v,
-        Err(e) => {
-            let pos = serde_yaml_position(&e);
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        Err((pos, msg)) => {
             diags.push(
                 Diagnostic::error(
                     "register",

@@ -5,7 +5,7 @@
 
 use super::parse::{Bounds, MAX_DEPTH, VERBATIM_FIELDS};
 use crate::model::diagnostics::Position;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
@@ -61,7 +61,7 @@ enum Frame {
     Map {
         path: String,
         key: Option<(String, Position)>,
-        seen: HashSet<String>,
+        seen: HashMap<String, Position>,
     },
     Seq {
         path: String,
@@ -152,7 +152,7 @@ impl Scanner {
         else {
             return Ok(false);
         };
-        if !seen.insert(identity) {
+        if let Some(first) = seen.get(&identity) {
             let at = if path.is_empty() {
                 "the definition"
             } else {
@@ -160,9 +160,13 @@ impl Scanner {
             };
             return Err((
                 pos,
-                format!("duplicate key `{key}` in {at}: it is already defined above"),
+                format!(
+                    "duplicate key `{key}` in {at}: it is already defined on line {}",
+                    first.line
+                ),
             ));
         }
+        seen.insert(identity, pos);
         // Problems with the whole definition point at its first field.
         if path.is_empty() && !self.root_placed {
             let span = Span {
@@ -244,7 +248,7 @@ impl Scanner {
             Frame::Map {
                 path,
                 key: None,
-                seen: HashSet::default(),
+                seen: HashMap::default(),
             }
         } else {
             Frame::Seq { path, index: 0 }

@@ -313,7 +313,13 @@ pub fn check_cross_file(defs: &[(&Document, &Definition)], diags: &mut Diagnosti
                     doc.file.path.display()
                 ))
                 .expected(format!("each {field} defined once"))
-                .with_source(&doc.source),
+                .with_source(&doc.source)
+                .also(
+                    first.file.path.clone(),
+                    first.spans().value(&format!("/{field}")),
+                    &first.source,
+                    "first defined here",
+                ),
             );
         }
     }

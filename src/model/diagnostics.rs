@@ -74,9 +74,23 @@ pub struct Diagnostic {
     /// The offending source line, when the file could be read as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// Other places the problem involves (the first definition of a duplicate, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
     /// Set until the field this is about has been located (`position` is then line 0).
     #[serde(skip)]
     pub unplaced: Option<Box<Unplaced>>,
+}
+
+/// A second place a diagnostic points at, with what it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    pub file: PathBuf,
+    pub position: Position,
+    pub label: String,
+    /// The source line there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 impl Diagnostic {
@@ -103,6 +117,7 @@ impl Diagnostic {
             found: None,
             expected: None,
             snippet: None,
+            related: Vec::new(),
             unplaced,
         }
     }
@@ -132,6 +147,28 @@ impl Diagnostic {
 
     pub fn expected(mut self, expected: impl Into<String>) -> Self {
         self.expected = Some(expected.into());
+        self
+    }
+
+    /// Point at a second place too (`source` is that file's text, for its line).
+    pub fn also(
+        mut self,
+        file: impl Into<PathBuf>,
+        position: Position,
+        source: &str,
+        label: impl Into<String>,
+    ) -> Self {
+        let snippet = position
+            .line
+            .checked_sub(1)
+            .and_then(|i| source.lines().nth(i))
+            .map(|l| l.chars().take(200).collect());
+        self.related.push(Related {
+            file: file.into(),
+            position,
+            label: label.into(),
+            snippet,
+        });
         self
     }
 
