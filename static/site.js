@@ -5,6 +5,8 @@
   'use strict';
 
   var STORE = 'metricdict.cols.';
+  // Filters that can be written in the search box (src/search/query.rs).
+  var QUERY_FILTERS = ['group', 'category', 'tier', 'status', 'identifier', 'classification', 'data_source'];
   var boxes = [];
   var colStyle = null;
 
@@ -121,11 +123,43 @@
         s.classList.toggle('active', s.value !== '');
         if (s.value) f[s.getAttribute('data-param').toLowerCase()] = wanted(s.value);
       });
+      // `group:code_review` in the box filters like the Group select.
+      var text = [];
+      list(q ? q.value : '', /\s+/).forEach(function (part) {
+        var i = part.indexOf(':');
+        var name = i > 0 ? part.slice(0, i) : '';
+        if (i > 0 && part.slice(i + 1) && QUERY_FILTERS.indexOf(name) >= 0 && params.has(name)) {
+          f[name] = (f[name] || []).concat(wanted(part.slice(i + 1)));
+        } else {
+          text.push(part);
+        }
+      });
       return {
-        terms: list(q ? q.value : '', /\s+/),
+        terms: text,
+        text: text.join(' '),
         f: f,
         removed: !!(toggle && toggle.checked) || (f.status || []).indexOf('removed') >= 0
       };
+    }
+
+    // "Did you mean": a link to the query with the misspelt words corrected.
+    function suggest(text) {
+      var at = box.querySelector('.fb-suggest');
+      if (!at && count) {
+        at = document.createElement('span');
+        at.className = 'fb-suggest';
+        count.insertAdjacentElement('afterend', at);
+      }
+      if (!at) return;
+      at.textContent = '';
+      if (!text) return;
+      var a = document.createElement('a');
+      var u = new URL(location.href);
+      u.searchParams.set('q', text);
+      a.href = u.pathname + u.search;
+      a.textContent = text;
+      a.addEventListener('click', function (e) { e.preventDefault(); q.value = text; apply(); });
+      at.append('Did you mean ', a, '?');
     }
 
     function matches(r, st, ranked) {
@@ -190,7 +224,7 @@
         tbody.appendChild(frag);
         reordered = !!rank;
       }
-      highlight(rank ? visible : [], rank ? window.metricdictSearch.tokenize(q.value) : []);
+      highlight(rank ? visible : [], rank ? window.metricdictSearch.words(st.text) : []);
       if (count) count.textContent = 'Showing ' + n + ' of ' + rows.length + ' ' + noun + (rank ? ', best match first' : '');
       if (empty) empty.hidden = n > 0;
       box.classList.add('ready');
@@ -205,11 +239,12 @@
       var engine = sync && rankable && window.metricdictSearch && q && st.terms.length > 0;
       if (!engine) return show(st, null);
       var mine = ++seq;
-      window.metricdictSearch.search(q.value).then(function (ranked) {
+      window.metricdictSearch.search(q.value).then(function (res) {
         if (mine !== seq) return;
         var rank = new Map();
-        ranked.forEach(function (h) { rank.set(h.ord, h); });
+        res.ranked.forEach(function (h) { rank.set(h.ord, h); });
         show(st, rank);
+        suggest(res.suggestion);
       }).catch(function () { if (mine === seq) show(st, null); });
       return -1;
     }

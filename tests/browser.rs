@@ -6,92 +6,13 @@
 //! Screenshots are written to `target/screenshots/` for people to look at.
 
 mod common;
+use common::browser::*;
 use common::*;
-use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use headless_chrome::{Browser, LaunchOptions, Tab};
+use headless_chrome::Tab;
 use serde_json::Value;
-use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn chromium() -> Option<PathBuf> {
-    let found = [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("METRICDICT_REQUIRE_BROWSER").is_none(),
-            "METRICDICT_REQUIRE_BROWSER is set but no Chromium is installed"
-        );
-        eprintln!("no Chromium found; browser test skipped (apt-get install -y chromium)");
-    }
-    found
-}
-
-fn launch(path: PathBuf) -> Browser {
-    let profile = tempfile::tempdir().unwrap().keep();
-    let args: Vec<&OsStr> = [
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-    ]
-    .iter()
-    .map(OsStr::new)
-    .collect();
-    Browser::new(
-        LaunchOptions::default_builder()
-            .path(Some(path))
-            .sandbox(false)
-            .headless(true)
-            .window_size(Some((1400, 900)))
-            .user_data_dir(Some(profile))
-            .idle_browser_timeout(Duration::from_secs(120))
-            .args(args)
-            .build()
-            .unwrap(),
-    )
-    .expect("chromium starts")
-}
-
-fn open(tab: &Arc<Tab>, url: &str) {
-    tab.navigate_to(url)
-        .unwrap()
-        .wait_until_navigated()
-        .unwrap();
-    tab.wait_for_element("body").unwrap();
-}
-
-fn eval(tab: &Arc<Tab>, js: &str) -> Value {
-    tab.evaluate(js, false)
-        .unwrap()
-        .value
-        .unwrap_or(Value::Null)
-}
-
-/// Keys of the table rows a person can see.
-fn visible_keys(tab: &Arc<Tab>) -> Vec<String> {
-    let v = eval(tab, "JSON.stringify([...document.querySelectorAll('tr[data-key]')].filter(r => r.offsetParent !== null && !r.hidden).map(r => r.dataset.key))");
-    serde_json::from_str(v.as_str().unwrap()).unwrap()
-}
-
-fn screenshot(tab: &Arc<Tab>, name: &str) {
-    let png = tab
-        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
-        .unwrap();
-    let dir = repo().join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
 
 /// tantivy's ranking (via `metricdict search`) restricted to one table's visible rows.
 fn expected_ranking(site: &std::path::Path, q: &str, kind: &str, data: &Value) -> Vec<String> {
@@ -148,33 +69,8 @@ fn expected_ranking(site: &std::path::Path, q: &str, kind: &str, data: &Value) -
         .collect()
 }
 
-/// Wait until the elements carrying `data-search-result` are exactly `expected`, in order.
-/// Equal-score neighbours may swap (both engines break ties by catalog order, but f32 sums
-/// in a different order can differ in the last bit), so compare score runs as sets.
-fn wait_for_results(tab: &Arc<Tab>, expected: &[String]) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut got: Vec<String> = Vec::new();
-    while std::time::Instant::now() < deadline {
-        let v = eval(tab, "JSON.stringify([...document.querySelectorAll('[data-search-result]')].filter(e => !e.hidden).map(e => e.getAttribute('data-search-result')))");
-        got = serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default();
-        if got == expected {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if sorted(got.clone()) == sorted(expected.to_vec()) && got.first() == expected.first() {
-        return; // same results, same best match; only tied neighbours differ
-    }
-    panic!("search results\n got: {got:?}\nwant: {expected:?}");
-}
-
 fn definitions() -> PathBuf {
     corpus().unwrap_or_else(|| fixture("basic"))
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
 }
 
 #[test]

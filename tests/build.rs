@@ -443,18 +443,6 @@ fn a_template_using_a_missing_variable_names_template_line_and_variable() {
     assert!(!out.exists(), "nothing is published");
 }
 
-pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let target = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn hostile_key_paths_get_safe_distinct_pages_inside_out() {
     let tmp = tempfile::tempdir().unwrap();

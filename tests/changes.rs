@@ -8,18 +8,6 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let t = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&t).unwrap();
-        } else {
-            fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
 const MR: &str = "config/metrics/counts_all/20210101000000_merge_requests.yml";
 const SUB: &str = "config/metrics/settings/20230101000000_subscription_setting.yml";
 const DUO: &str = "config/events/request_duo_chat_response.yml";

@@ -10,7 +10,7 @@
 //! Each test's doc comment quotes the issue line it covers (as restated in the lead's brief).
 
 mod common;
-use common::{bin, fixture};
+use common::{bin, copy_dir, fixture};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -165,19 +165,6 @@ fn md_limited(cwd: &Path, args: &[&str], secs: u64) -> Ran {
         .arg(env!("CARGO_BIN_EXE_metricdict"))
         .args(args);
     run_bounded(c, Duration::from_secs(secs))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 /// A scratch copy of tests/fixtures/basic at `at/defs`.

@@ -257,12 +257,16 @@ fn api_search_answers_from_tantivy() {
     let mut live = LiveSite::new(options(defs, None));
     live.rebuild(&[]);
     let server = LiveServer::start(live.shared(), "127.0.0.1:0", "/").unwrap();
-    let (status, text) = get(server.port, "/api/search?q=merge+requests&limit=3");
-    assert_eq!(status, 200, "{text}");
-    let body = text.split("\r\n\r\n").nth(1).unwrap();
-    let hits: Vec<serde_json::Value> = serde_json::from_str(body).unwrap();
-    assert_eq!(hits[0]["key"], "counts.merge_requests");
-    assert!(hits.len() <= 3);
+    let search = |q: &str| {
+        let (status, text) = get(server.port, &format!("/api/search?{q}"));
+        assert_eq!(status, 200, "{text}");
+        let body = text.split("\r\n\r\n").nth(1).unwrap().to_string();
+        serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
+    };
+    let hits = search("q=merge+requests&limit=3");
+    assert!(hits.len() == 3 && hits.iter().all(|h| h["coverage"] == 2), "{hits:?}");
+    let hits = search("limit=5&q=Counts%2Emerge_requests");
+    assert_eq!((&hits[0]["key"], &hits[0]["exact"]), (&"counts.merge_requests".into(), &true.into()));
     // Downloads and search shards are made on request after each rebuild.
     let (status, text) = get(server.port, "/metrics.json");
     assert_eq!(status, 200);

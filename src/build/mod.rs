@@ -138,7 +138,8 @@ fn search_files(
 ) -> Result<search::ShardFiles, BuildError> {
     let dir = staging.path().join(layout::SEARCH_INDEX_DIR);
     let index = search::write_index(catalog, &dir)?;
-    let (_, shards) = search::export_shards(&index, catalog.metrics.len())?;
+    let synonyms = search::synonyms_of(catalog);
+    let (_, shards) = search::export_shards(&index, catalog.metrics.len(), &synonyms)?;
     Ok(shards)
 }
 

@@ -263,10 +263,12 @@ fn data_downloads_each(
     })
 }
 
-/// The search index and its static shards, made in memory (the dev server).
-pub fn search_outputs(c: &Catalog) -> Result<(tantivy::Index, Vec<Page>), BuildError> {
+/// The search engine and its static shards, made in memory (the dev server).
+pub fn search_outputs(c: &Catalog) -> Result<(search::Engine, Vec<Page>), BuildError> {
     let index = search::index_in_ram(c)?;
-    let (_, shards) = search::export_shards(&index, c.metrics.len())?;
+    let synonyms = search::synonyms_of(c);
+    let (_, shards) = search::export_shards(&index, c.metrics.len(), &synonyms)?;
+    let engine = search::Engine::new(index, c.metrics.len(), &synonyms)?;
     let shards = shards
         .into_iter()
         .map(|(path, body)| Page {
@@ -274,5 +276,5 @@ pub fn search_outputs(c: &Catalog) -> Result<(tantivy::Index, Vec<Page>), BuildE
             content: body.into(),
         })
         .collect();
-    Ok((index, shards))
+    Ok((engine, shards))
 }

@@ -14,18 +14,21 @@ pub fn run(args: SearchArgs, config: &Config) -> u8 {
         .or_else(|| config.out.clone())
         .unwrap_or_else(|| PathBuf::from("public"));
     match metricdict::search::search(&site, &args.query, usize::from(args.limit)) {
-        Ok(hits) => {
+        Ok(found) => {
             match args.format {
                 SearchFormat::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(&hits).expect("hits serialise")
+                    serde_json::to_string_pretty(&found.hits).expect("hits serialise")
                 ),
                 SearchFormat::Text => {
-                    for h in hits {
+                    for h in &found.hits {
                         let key = terminal_safe(&h.key);
                         println!("{:>8.3}  {:<6}  {key}", h.score, h.kind);
                     }
                 }
+            }
+            if let Some(s) = &found.suggestion {
+                eprintln!("did you mean: {}", terminal_safe(s));
             }
             EXIT_OK
         }

@@ -26,6 +26,59 @@ struct CollectedFile {
     collected: Vec<Collected>,
 }
 
+/// `synonyms.yml`: `synonyms: [[mr, merge request], …]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymsFile {
+    pub synonyms: Vec<Vec<String>>,
+}
+
+/// A synonyms file's groups, each of two or more words or phrases.
+pub fn synonym_groups(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<Vec<String>> {
+    let file: SynonymsFile = match read_typed(text) {
+        Ok(f) => f,
+        Err((pos, msg)) => {
+            diags.push(
+                Diagnostic::error(
+                    "synonyms",
+                    path,
+                    pos,
+                    format!("invalid synonyms file: {msg}"),
+                )
+                .expected("`synonyms:` followed by lists such as `- [mr, merge request]`")
+                .with_source(text),
+            );
+            return Vec::new();
+        }
+    };
+    let mut groups = Vec::new();
+    for (i, g) in file.synonyms.into_iter().enumerate() {
+        let g: Vec<String> = g
+            .into_iter()
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if g.len() < 2 {
+            let pos = super::spans::scan_spans(text)
+                .map(|s| s.value(&format!("/synonyms/{i}")))
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::error(
+                    "synonyms",
+                    path,
+                    pos,
+                    format!("synonym group {} has fewer than two entries", i + 1),
+                )
+                .expected("two or more words or phrases that mean the same")
+                .with_source(text),
+            );
+            continue;
+        }
+        groups.push(g);
+    }
+    groups
+}
+
 fn read<T: for<'de> Deserialize<'de> + Default>(path: &Path, diags: &mut Diagnostics) -> T {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -90,6 +143,17 @@ pub fn load(roots: &[PathBuf]) -> (Register, Diagnostics) {
     }
     if let Some(p) = first(layout::REGISTER_COLLECTED) {
         register.collected = read::<CollectedFile>(&p, &mut diags).collected;
+    }
+    if let Some(p) = first(layout::SYNONYMS) {
+        match std::fs::read_to_string(&p) {
+            Ok(text) => register.synonyms = synonym_groups(&p, &text, &mut diags),
+            Err(e) => diags.push(Diagnostic::error(
+                "synonyms",
+                &p,
+                Position::default(),
+                format!("cannot read: {e}"),
+            )),
+        }
     }
     if let Some(p) = first(layout::REGISTER_CATEGORIES) {
         register.categories = read::<CategoriesFile>(&p, &mut diags).categories;

@@ -44,10 +44,14 @@ pub const SITE_MARKER: &str = ".metricdict-site";
 pub const REGISTER_IDENTIFIERS: &str = "identifiers.yml";
 pub const REGISTER_COLLECTED: &str = "collected.yml";
 pub const REGISTER_CATEGORIES: &str = "categories.yml";
-pub const REGISTER_FILES: [&str; 3] = [
+/// Search synonyms a dictionary adds to the built-in ones.
+pub const SYNONYMS: &str = "synonyms.yml";
+/// Files at the top of a definitions folder that are not definitions.
+pub const REGISTER_FILES: [&str; 4] = [
     REGISTER_IDENTIFIERS,
     REGISTER_COLLECTED,
     REGISTER_CATEGORIES,
+    SYNONYMS,
 ];
 
 /// A metric's page.

@@ -65,6 +65,9 @@ pub struct Register {
     pub identifiers: Vec<Identifier>,
     pub collected: Vec<Collected>,
     pub categories: Vec<Category>,
+    /// Groups of words and phrases search treats as the same (`synonyms.yml`), added to the
+    /// built-in ones.
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl Register {

@@ -262,20 +262,11 @@ impl Reply {
 /// Bad parameters are the client's fault: 400 with what was wrong.
 fn api_search(shared: &Shared, url: &str) -> Reply {
     use crate::search::QueryError;
-    let params: std::collections::HashMap<String, String> = url
-        .split_once('?')
-        .map(|(_, qs)| {
-            qs.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| {
-                    let v = percent_decode_str(&v.replace('+', " "))
-                        .decode_utf8_lossy()
-                        .into_owned();
-                    (k.to_string(), v)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let query = url.split_once('?').map_or("", |(_, qs)| qs);
+    let params: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
     let q = params.get("q").cloned().unwrap_or_default();
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 20,
@@ -286,14 +277,14 @@ fn api_search(shared: &Shared, url: &str) -> Reply {
         }
     };
     let made = on_demand(shared);
-    let Some((index, reader)) = made.as_ref().and_then(|l| l.search().index.as_ref()) else {
+    let Some(engine) = made.as_ref().and_then(|l| l.search().engine.clone()) else {
         return Reply::text(503, "the search index is not ready; try again".into());
     };
-    match crate::search::search_index(index, reader, &q, limit) {
-        Ok(hits) => Reply {
+    match engine.search(&q, limit) {
+        Ok(found) => Reply {
             status: 200,
             content_type: "application/json",
-            body: serde_json::to_vec(&hits).unwrap_or_default(),
+            body: serde_json::to_vec(&found.hits).unwrap_or_default(),
             location: None,
         },
         Err(QueryError::Index(e)) => Reply::text(500, format!("search index: {e}")),

@@ -39,8 +39,8 @@ pub struct State {
 /// State shared between the rebuilding thread and the HTTP workers.
 pub type Shared = Arc<(Mutex<State>, std::sync::Condvar)>;
 
-/// The search index and its shards, and the fingerprint of the text they were made from.
-type SearchCache = Arc<Mutex<Option<(u64, tantivy::Index, Vec<Page>)>>>;
+/// The search engine and its shards, and the fingerprint of the text they were made from.
+type SearchCache = Arc<Mutex<Option<(u64, Arc<search::Engine>, Vec<Page>)>>>;
 
 /// The outputs the dev server makes when first asked for (downloads, sitemap, search), their
 /// inputs, and the outputs once made.
@@ -55,10 +55,10 @@ pub struct OnDemand {
     search: OnceLock<Search>,
 }
 
-/// The tantivy index for `/api/search` and the static shards exported from it.
+/// The search engine for `/api/search` and the static shards exported from its index.
 #[derive(Default)]
 pub struct Search {
-    pub index: Option<(tantivy::Index, tantivy::IndexReader)>,
+    pub engine: Option<Arc<search::Engine>>,
     pub shards: HashMap<String, Arc<[u8]>>,
 }
 
@@ -75,28 +75,29 @@ impl OnDemand {
     /// The search index and shards, made on first use.
     pub fn search(&self) -> &Search {
         self.search.get_or_init(|| {
-            let Some((index, shards)) = self.index_and_shards() else {
+            let Some((engine, shards)) = self.engine_and_shards() else {
                 return Search::default();
             };
             Search {
-                index: index.reader().ok().map(|r| (index, r)),
+                engine: Some(engine),
                 shards: shards.into_iter().map(|p| (p.path, p.content)).collect(),
             }
         })
     }
 
-    /// The index and shards: the previous ones while the searchable text is unchanged.
-    fn index_and_shards(&self) -> Option<(tantivy::Index, Vec<Page>)> {
+    /// The engine and shards: the previous ones while the searchable text is unchanged.
+    fn engine_and_shards(&self) -> Option<(Arc<search::Engine>, Vec<Page>)> {
         let fingerprint = search::fingerprint(&self.catalog);
         let mut cached = self.search_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((f, index, shards)) = cached.as_ref() {
+        if let Some((f, engine, shards)) = cached.as_ref() {
             if *f == fingerprint {
-                return Some((index.clone(), shards.clone()));
+                return Some((engine.clone(), shards.clone()));
             }
         }
-        let (index, shards) = build::search_outputs(&self.catalog).ok()?;
-        *cached = Some((fingerprint, index.clone(), shards.clone()));
-        Some((index, shards))
+        let (engine, shards) = build::search_outputs(&self.catalog).ok()?;
+        let engine = Arc::new(engine);
+        *cached = Some((fingerprint, engine.clone(), shards.clone()));
+        Some((engine, shards))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: run the binary, find fixtures, check links.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod static_server;
 #[allow(unused_imports)]
 pub use static_server::StaticServer;
@@ -13,6 +14,19 @@ pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_metricdict"));
     c.env("NO_COLOR", "1").env_remove("CI");
     c
+}
+
+/// Copy a folder tree (a fixture into a scratch folder a test may edit).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let target = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
 }
 
 /// Run the binary in `cwd` with `args`.
