@@ -229,3 +229,41 @@ fn ci_command_prints_the_templates() {
     let o = run(&repo(), &["ci", "jenkins"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `metrics.json`'s `generated.commit` after building the basic fixture with `env` set, git
+/// found or not (`path`), outside any checkout.
+fn stamped_commit(path: Option<&Path>, env: &[(&str, &str)]) -> serde_json::Value {
+    let tmp = definitions_repo();
+    let out = tmp.path().join("public");
+    let mut cmd = bin();
+    cmd.current_dir(tmp.path())
+        .args(["build", "--out", out.to_str().unwrap()])
+        .env_remove("CI_COMMIT_SHA")
+        .env_remove("GITHUB_SHA")
+        .envs(env.iter().copied());
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let o = cmd.output().expect("metricdict runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let metrics: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    metrics["generated"]["commit"].clone()
+}
+
+/// A slim CI image has no git: the site is stamped with the commit CI names instead
+/// (`CI_COMMIT_SHA` on GitLab, then `GITHUB_SHA`), and never with something that is not one.
+#[test]
+fn without_git_the_commit_stamp_comes_from_ci_variables() {
+    let empty = tempfile::tempdir().unwrap();
+    let no_git = Some(empty.path());
+    let gitlab = "0123456789abcdef0123456789abcdef01234567";
+    let github = "89abcdef0123456789abcdef0123456789abcdef";
+    let both = [("CI_COMMIT_SHA", gitlab), ("GITHUB_SHA", github)];
+    assert_eq!(stamped_commit(no_git, &both), gitlab);
+    assert_eq!(stamped_commit(no_git, &[("GITHUB_SHA", github)]), github);
+    // git is there, but the definitions are not a checkout.
+    assert_eq!(stamped_commit(None, &[("CI_COMMIT_SHA", gitlab)]), gitlab);
+    // Nothing to go by, or not a commit: no stamp.
+    assert!(stamped_commit(no_git, &[]).is_null());
+    assert!(stamped_commit(no_git, &[("CI_COMMIT_SHA", "<script>")]).is_null());
+}
