@@ -11,6 +11,9 @@ use std::path::Path;
 /// What GitLab would put in `$CI_PAGES_URL` for a project site.
 const PAGES_URL: &str = "https://example.gitlab.io/dictionary";
 
+/// How both templates install metricdict.
+const PIP_INSTALL: &str = "pip install \"metricdict==${METRICDICT_VERSION}\"";
+
 fn template(name: &str) -> Value {
     serde_yaml::from_str(&read(repo().join("docs/ci").join(name))).expect("template is YAML")
 }
@@ -128,17 +131,33 @@ fn gitlab_template_checks_merge_requests_and_publishes_pages_under_the_project_p
     assert_eq!(strings(&pages["artifacts"]["paths"]), ["public"]);
     assert!(format!("{:?}", pages["rules"]).contains("$CI_DEFAULT_BRANCH"));
 
-    // Both install metricdict the documented way.
-    // metricdict is not on crates.io: it is installed from the git repository the user names.
+    // Both install metricdict the documented way: the PyPI wheel, pinned to this version, on a
+    // slim Python image (.ci/package runs this very line against a local index serving the wheel).
+    assert_eq!(ci["default"]["image"], "python:3.12-slim");
     let install = strings(&ci[".metricdict"]["before_script"]);
-    assert!(install[0].starts_with("cargo install --locked --git \"$METRICDICT_GIT\""));
-    assert!(install[0].ends_with(" metricdict"), "{install:?}");
-    assert!(ci[".metricdict"]["variables"]["METRICDICT_GIT"]
-        .as_str()
-        .is_some_and(|u| u.ends_with(".git")));
+    assert_eq!(install, [PIP_INSTALL], "{install:?}");
+    let variables = ci[".metricdict"]["variables"].as_mapping().unwrap();
+    assert_eq!(
+        ci[".metricdict"]["variables"]["METRICDICT_VERSION"],
+        env!("CARGO_PKG_VERSION")
+    );
+    // METRICDICT_ROOT is cargo's install root in the fallback; the binary may read other
+    // METRICDICT_* variables as settings: the template defines only the version.
+    let ours: Vec<&str> = variables
+        .keys()
+        .filter_map(|k| k.as_str())
+        .filter(|k| k.starts_with("METRICDICT_"))
+        .collect();
+    assert_eq!(ours, ["METRICDICT_VERSION"]);
     for job in [check, pages] {
         assert_eq!(job["extends"], ".metricdict");
     }
+    // Compiling from source stays documented as the fallback (metricdict is not on crates.io).
+    let text = read(repo().join("docs/ci/gitlab-ci.yml"));
+    assert!(text.contains(
+        "#     - cargo install --locked --git \"$METRICDICT_GIT\" $METRICDICT_INSTALL_ARGS --root \"$METRICDICT_ROOT\" metricdict"
+    ));
+    assert!(text.contains("GIT_DEPTH: 0"), "the --baseline-ref note");
 
     // Run the template's own lines.
     let tmp = definitions_repo();
@@ -205,6 +224,21 @@ fn github_template_checks_builds_and_deploys_pages() {
     assert_eq!(jobs["deploy"]["permissions"]["pages"], "write");
     assert_eq!(jobs["deploy"]["permissions"]["id-token"], "write");
 
+    // The jobs that run metricdict install the pinned wheel on a set-up Python.
+    assert_eq!(wf["env"]["METRICDICT_VERSION"], env!("CARGO_PKG_VERSION"));
+    for job in ["check", "build"] {
+        assert!(runs(job).iter().any(|r| r == PIP_INSTALL), "{job}");
+        assert!(uses(job)
+            .iter()
+            .any(|u| u.starts_with("actions/setup-python@")));
+    }
+    let text = read(repo().join("docs/ci/github-pages.yml"));
+    assert!(
+        text.contains("#       cargo install --locked --git "),
+        "the fallback"
+    );
+    assert!(text.contains("fetch-depth: 0"), "the --baseline-ref note");
+
     // The annotation filter reads these fields of `check --format json`.
     let tmp = definitions_repo();
     let (_, out) = run_line(tmp.path(), "metricdict check --format json");
@@ -228,4 +262,42 @@ fn ci_command_prints_the_templates() {
     }
     let o = run(&repo(), &["ci", "jenkins"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `metrics.json`'s `generated.commit` after building the basic fixture with `env` set, git
+/// found or not (`path`), outside any checkout.
+fn stamped_commit(path: Option<&Path>, env: &[(&str, &str)]) -> serde_json::Value {
+    let tmp = definitions_repo();
+    let out = tmp.path().join("public");
+    let mut cmd = bin();
+    cmd.current_dir(tmp.path())
+        .args(["build", "--out", out.to_str().unwrap()])
+        .env_remove("CI_COMMIT_SHA")
+        .env_remove("GITHUB_SHA")
+        .envs(env.iter().copied());
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let o = cmd.output().expect("metricdict runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let metrics: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    metrics["generated"]["commit"].clone()
+}
+
+/// A slim CI image has no git: the site is stamped with the commit CI names instead
+/// (`CI_COMMIT_SHA` on GitLab, then `GITHUB_SHA`), and never with something that is not one.
+#[test]
+fn without_git_the_commit_stamp_comes_from_ci_variables() {
+    let empty = tempfile::tempdir().unwrap();
+    let no_git = Some(empty.path());
+    let gitlab = "0123456789abcdef0123456789abcdef01234567";
+    let github = "89abcdef0123456789abcdef0123456789abcdef";
+    let both = [("CI_COMMIT_SHA", gitlab), ("GITHUB_SHA", github)];
+    assert_eq!(stamped_commit(no_git, &both), gitlab);
+    assert_eq!(stamped_commit(no_git, &[("GITHUB_SHA", github)]), github);
+    // git is there, but the definitions are not a checkout.
+    assert_eq!(stamped_commit(None, &[("CI_COMMIT_SHA", gitlab)]), gitlab);
+    // Nothing to go by, or not a commit: no stamp.
+    assert!(stamped_commit(no_git, &[]).is_null());
+    assert!(stamped_commit(no_git, &[("CI_COMMIT_SHA", "<script>")]).is_null());
 }

@@ -37,18 +37,28 @@ fn line(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     Ok(String::from_utf8_lossy(&run(dir, args)?).trim().to_string())
 }
 
-/// The commit checked out in the repository holding `dir`, if it is in one.
+/// The commit checked out in the repository holding `dir`, if it is in one. When git is not
+/// installed (a slim CI image) or `dir` is not a checkout, the commit CI says it is building:
+/// `CI_COMMIT_SHA` (GitLab), then `GITHUB_SHA` (GitHub Actions).
 pub fn head_commit(dir: &Path) -> Option<String> {
-    let out = Command::new("git")
+    let from_git = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["rev-parse", "HEAD"])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .ok()?;
-    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && s.len() >= 7).then_some(s)
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok());
+    let from_ci = ["CI_COMMIT_SHA", "GITHUB_SHA"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok());
+    from_git
+        .into_iter()
+        .chain(from_ci)
+        .map(|s| s.trim().to_string())
+        .find(|s| s.len() >= 7 && s.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The top folder of the repository holding `dir`.

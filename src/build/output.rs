@@ -416,14 +416,22 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let ca = CString::new(a.as_os_str().as_bytes())?;
     let cb = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both are valid NUL-terminated paths; renameat2 does not retain them.
+    // The renameat2 system call made directly, not through glibc's `renameat2()` wrapper: that
+    // wrapper only exists from glibc 2.28, and the published binary (PyPI wheel, npm package) is
+    // linked against glibc 2.17 (manylinux2014) to run on older distributions. `syscall()` is in
+    // every glibc and the `libc` crate is already a dependency (rustix's `renameat_with` would do
+    // the same but would add a direct dependency). A kernel older than 3.15 answers ENOSYS,
+    // handled below like a file system without RENAME_EXCHANGE.
+    // SAFETY: both are valid NUL-terminated paths; the kernel does not retain them. The
+    // arguments are passed as the C types the system call takes.
     let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD as libc::c_long,
             ca.as_ptr(),
-            libc::AT_FDCWD,
+            libc::AT_FDCWD as libc::c_long,
             cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
+            libc::RENAME_EXCHANGE as libc::c_long,
         )
     };
     if rc == 0 {
