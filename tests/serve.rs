@@ -264,9 +264,15 @@ fn api_search_answers_from_tantivy() {
         serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
     };
     let hits = search("q=merge+requests&limit=3");
-    assert!(hits.len() == 3 && hits.iter().all(|h| h["coverage"] == 2), "{hits:?}");
+    assert!(
+        hits.len() == 3 && hits.iter().all(|h| h["coverage"] == 2),
+        "{hits:?}"
+    );
     let hits = search("limit=5&q=Counts%2Emerge_requests");
-    assert_eq!((&hits[0]["key"], &hits[0]["exact"]), (&"counts.merge_requests".into(), &true.into()));
+    assert_eq!(
+        (&hits[0]["key"], &hits[0]["exact"]),
+        (&"counts.merge_requests".into(), &true.into())
+    );
     // Downloads and search shards are made on request after each rebuild.
     let (status, text) = get(server.port, "/metrics.json");
     assert_eq!(status, 200);
