@@ -396,16 +396,7 @@ fn keyboard_reaches_search_rows_and_pages() {
 #[test]
 fn accessibility_check_finds_no_serious_violations() {
     let Some(chrome) = chromium() else { return };
-    let axe_path = repo().join("target/axe/node_modules/axe-core/axe.min.js");
-    let Ok(axe) = std::fs::read_to_string(&axe_path) else {
-        assert!(
-            std::env::var_os("METRICDICT_REQUIRE_BROWSER").is_none(),
-            "axe-core missing at {}",
-            axe_path.display()
-        );
-        eprintln!("axe-core not installed (npm install --prefix target/axe axe-core@4); accessibility check skipped");
-        return;
-    };
+    let Some(axe) = axe_source() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let defs = tmp.path().join("defs");
     for e in walkdir::WalkDir::new(fixture("basic")) {
@@ -450,18 +441,7 @@ fn accessibility_check_finds_no_serious_violations() {
                 &tab,
                 &format!("document.documentElement.setAttribute('data-theme', '{theme}')"),
             );
-            tab.evaluate(&axe, false).unwrap();
-            let result = tab
-                .evaluate(
-                    "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))",
-                    true,
-                )
-                .unwrap();
-            let text = result
-                .value
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let violations: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
+            let violations = axe_violations(&tab, &axe);
             assert!(violations.is_empty(), "/{page} ({theme}): {violations:#?}");
         }
     }

@@ -112,3 +112,35 @@ pub fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
+
+/// axe-core's script (installed by .ci/run into target/axe), or None when it is missing and
+/// `METRICDICT_REQUIRE_BROWSER` is not set (then the caller skips its accessibility check).
+pub fn axe_source() -> Option<String> {
+    let axe_path = repo().join("target/axe/node_modules/axe-core/axe.min.js");
+    let found = std::fs::read_to_string(&axe_path).ok();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("METRICDICT_REQUIRE_BROWSER").is_none(),
+            "axe-core missing at {}",
+            axe_path.display()
+        );
+        eprintln!("axe-core not installed (npm install --prefix target/axe axe-core@4); accessibility check skipped");
+    }
+    found
+}
+
+/// The serious and critical axe violations of the page open in `tab` (id, help, first nodes).
+pub fn axe_violations(tab: &Arc<Tab>, axe: &str) -> Vec<Value> {
+    tab.evaluate(axe, false).unwrap();
+    let result = tab
+        .evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))",
+            true,
+        )
+        .unwrap();
+    let text = result
+        .value
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or_default()
+}
