@@ -17,6 +17,7 @@ mod rows;
 mod templates;
 
 pub use cache::{RenderCache, RenderStats};
+pub use rows::table_data;
 pub use templates::{load_templates, TemplateError, Templates};
 
 use crate::model::catalog::Catalog;
