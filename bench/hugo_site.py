@@ -133,13 +133,17 @@ def main():
     ap.add_argument("defs")
     ap.add_argument("hugo_dir")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--minimal", action="store_true",
+                    help="list pages as plain lists of links (bench/hugo-minimal overlays the theme): "
+                         "the simplest honest equivalent of a dictionary site, as issue 15 asks")
     args = ap.parse_args()
     defs, out = Path(args.defs).resolve(), Path(args.hugo_dir).resolve()
 
     gen_marker = defs / "bench-generated.json"
     params = {"version": VERSION, "defs": str(defs),
               "generated": json.loads(gen_marker.read_text()) if gen_marker.is_file() else None,
-              "theme_mtime": max(p.stat().st_mtime for p in THEME.rglob("*") if p.is_file())}
+              "theme_mtime": max(p.stat().st_mtime for p in THEME.rglob("*") if p.is_file()),
+              "minimal": args.minimal}
     if out.exists() and any(out.iterdir()):
         m = out / MARKER
         if not m.is_file():
@@ -160,6 +164,8 @@ def main():
     (tmp / "content" / "events").mkdir(parents=True)
     (tmp / "config.toml").write_text(CONFIG)
     shutil.copytree(THEME, tmp / "layouts")
+    if args.minimal:
+        shutil.copytree(HERE / "hugo-minimal" / "layouts", tmp / "layouts", dirs_exist_ok=True)
     (tmp / "static").mkdir()
     (tmp / "static" / "site.css").write_text(
         "body{font:14px/1.5 system-ui,sans-serif;margin:0 auto;max-width:80rem;padding:1rem}"
