@@ -66,9 +66,6 @@
   // as at 500. The rows come from the table's data file (layout::TABLE_DATA).
   var FIRST = 100;
   var MORE = 200;
-  var R = window.metricdictRows;
-  var el = R.el;
-  var Csv = R.Csv;
 
   // A table's rows: from its data file, or (when that cannot be fetched, e.g. from file://)
   // from the rows the page carries.
@@ -92,6 +89,9 @@
   }
 
   function setup(box, data) {
+    var R = window.metricdictRows; // static/rows.js, loaded by the pages with a table
+    var el = R.el;
+    var Csv = R.Csv;
     var kind = box.getAttribute('data-table');
     var noun = box.getAttribute('data-noun') || kind;
     var base = box.getAttribute('data-base') || '';

@@ -195,6 +195,38 @@ fn injected_scripts_never_run() {
         let js_links = eval(&tab, "[...document.querySelectorAll('a[href], iframe[src]')].filter(a => (a.getAttribute('href') || a.getAttribute('src') || '').trim().toLowerCase().startsWith('javascript')).length");
         assert_eq!(js_links, Value::from(0), "javascript: link on {url}");
     }
+    // Rows drawn by script: every row of the table data, drawn fresh (not the page's rows),
+    // removed ones included, carries text only.
+    for page in ["", "events/"] {
+        open(&tab, &format!("{base}{page}"));
+        let drawn = tab
+            .evaluate(
+                r#"(async () => {
+                const box = document.querySelector('.dict-box');
+                const data = await (await fetch(box.dataset.rows)).json();
+                const R = window.metricdictRows;
+                const draw = box.dataset.table === 'events' ? R.drawEvent : R.drawMetric;
+                const body = box.querySelector('tbody');
+                body.replaceChildren(...data.rows.map(d => draw(d, box.dataset.base)));
+                body.querySelectorAll('*').forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+                const bad = body.querySelectorAll('img, script, iframe, svg, object, [onerror], [onmouseover], [onclick], [style]');
+                return JSON.stringify({rows: data.rows.length, bad: bad.length});
+            })()"#,
+                true,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        let drawn: Value = serde_json::from_str(drawn.as_str().unwrap()).unwrap();
+        assert!(drawn["rows"].as_u64().unwrap() >= 3, "/{page}: {drawn}");
+        assert_eq!(drawn["bad"], 0, "/{page}: markup from data in drawn rows");
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            eval(&tab, "typeof window.__xss"),
+            Value::String("undefined".into()),
+            "script ran in rows drawn on /{page}"
+        );
+    }
     open(&tab, &format!("{base}metrics/counts.xss_description/"));
     screenshot(&tab, "hostile-metric");
 }
