@@ -218,7 +218,7 @@ fn injected_scripts_never_run() {
             .value
             .unwrap();
         let drawn: Value = serde_json::from_str(drawn.as_str().unwrap()).unwrap();
-        assert!(drawn["rows"].as_u64().unwrap() >= 3, "/{page}: {drawn}");
+        assert!(drawn["rows"].as_u64().unwrap() >= 1, "/{page}: {drawn}");
         assert_eq!(drawn["bad"], 0, "/{page}: markup from data in drawn rows");
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(
