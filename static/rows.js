@@ -62,8 +62,10 @@
 
   // A row as templates/event_row.html draws it.
   function drawEvent(d, base) {
-    var tr = rowStart(d, d.action);
+    var tr = rowStart(d, d.id);
     var td = cell(tr, 'action');
+    // Legacy events are identified by category and action (two are both `create`).
+    if (d.legacy) td.append(el('span', 'ev-cat', d.category), ' ');
     var a = el('a', 'kp', d.action);
     a.href = base + d.url;
     td.appendChild(a);
@@ -77,7 +79,9 @@
     td = cell(tr, 'identifiers');
     (d.identifiers || []).forEach(function (i) { td.appendChild(el('span', 'pill ident', i)); });
     td = cell(tr, 'properties'); if (d.properties_text) td.appendChild(el('span', 'mono-s', d.properties_text));
-    td = cell(tr, 'classification'); if (d.classification) td.appendChild(el('span', 'pill cls cls-' + d.classification_key, d.classification));
+    td = cell(tr, 'classification');
+    if (d.classification) td.appendChild(el('span', 'pill cls cls-' + d.classification_key, d.classification));
+    else { var none = el('span', 'none', '—'); none.title = 'No classification'; td.appendChild(none); }
     td = cell(tr, 'group'); if (d.group) td.appendChild(el('span', 'brk', d.group));
     tierPills(cell(tr, 'tiers'), d.tiers);
     cell(tr, 'milestone').textContent = d.milestone || '';

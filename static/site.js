@@ -27,6 +27,11 @@
     return parts;
   }
 
+  function hasOption(sel, v) {
+    var lv = v.trim().toLowerCase();
+    return Array.prototype.some.call(sel.options, function (o) { return o.value.toLowerCase() === lv; });
+  }
+
   function setSelect(sel, v) {
     var lv = v.toLowerCase();
     var opt = Array.prototype.find.call(sel.options, function (o) { return o.value.toLowerCase() === lv; });
@@ -153,7 +158,11 @@
         else if (lk === 'removed') { if (toggle) toggle.checked = v === '1' || v === 'true'; }
         else if (params.has(lk) && v.trim()) {
           var sel = selectFor(lk);
-          if (sel) setSelect(sel, v.trim()); else extra[lk] = [k, v.trim()];
+          // `/events/?category=duo` (a classification, as GitLab's dictionary links it) sets
+          // the Classification select rather than inventing a Snowplow category.
+          var cls = kind === 'events' && lk === 'category' && sel && !hasOption(sel, v) ? selectFor('classification') : null;
+          if (cls && hasOption(cls, v)) setSelect(cls, v.trim());
+          else if (sel) setSelect(sel, v.trim()); else extra[lk] = [k, v.trim()];
         }
       });
     }
@@ -284,7 +293,7 @@
       var div = document.createElement('div');
       div.setAttribute('hidden', 'until-found');
       div.setAttribute('data-i', String(k));
-      div.textContent = [d.key_path || d.action, d.category, d.description, d.group, d.data_category, d.status].filter(Boolean).join(' · ');
+      div.textContent = [d.key_path || d.id, d.category, d.description, d.group, d.data_category, d.status].filter(Boolean).join(' · ');
       return div;
     }
     var filled = 0; // results up to here are drawn or in the layer
@@ -466,7 +475,7 @@
     return {
       el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows, exportRows: exportRows,
       // Every result, drawn or not (tests and the find layer).
-      shownKeys: function () { return view.map(function (r) { return r.d ? (r.d.key_path || r.d.id || r.d.action) : r.tr.getAttribute('data-key'); }); },
+      shownKeys: function () { return view.map(function (r) { return r.d ? (r.d.key_path || r.d.id) : r.tr.getAttribute('data-key'); }); },
       more: function () { if (drawn < view.length) drawMore(MORE, false); return drawn < view.length; },
       drawAll: function () { if (drawn < view.length) drawMore(view.length - drawn, false); },
       find: fillLayer

@@ -43,29 +43,10 @@ fn expected_ranking(site: &std::path::Path, q: &str, kind: &str, data: &Value) -
         .filter(|d| d["status"] == "removed")
         .map(|d| d[id].as_str().unwrap().to_string())
         .collect();
-    let action_of: std::collections::HashMap<String, String> = data[list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d[id].as_str().unwrap().to_string(),
-                d[if kind == "metric" {
-                    "key_path"
-                } else {
-                    "action"
-                }]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            )
-        })
-        .collect();
     hits.iter()
         .filter(|h| h["kind"] == kind)
         .map(|h| h["key"].as_str().unwrap().to_string())
         .filter(|k| !removed.contains(k))
-        .map(|k| action_of[&k].clone())
         .collect()
 }
 
@@ -585,4 +566,65 @@ fn every_page_type_works_under_the_content_security_policy() {
         "{:?}",
         csp_violations(&tab)
     );
+}
+
+/// What a legal reviewer reads on `/events/`: legacy events named by category and action,
+/// `?category=duo` shown as the Classification filter it is, every filter labelled where a
+/// chosen value shows, and "—" where an event has no classification.
+#[test]
+fn events_table_names_events_and_filters_plainly() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&definitions(), &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &format!("{base}events/?category=duo"));
+    std::thread::sleep(Duration::from_millis(800));
+    let state = eval(
+        &tab,
+        r#"JSON.stringify({
+        cls: document.querySelector('select[data-param=classification]').value,
+        cat: document.querySelector('select[data-param=category]').value,
+        catHasDuo: [...document.querySelector('select[data-param=category]').options].some(o => o.value === 'duo'),
+        labels: [...document.querySelectorAll('select[data-param]')].map(s => (s.closest('label')?.querySelector('.fb-label')?.textContent || '').trim()),
+        rows: document.querySelectorAll('tbody tr[data-key]').length,
+    })"#,
+    );
+    let state: Value = serde_json::from_str(state.as_str().unwrap()).unwrap();
+    assert_eq!(state["cls"], "duo", "{state}");
+    assert_eq!(state["cat"], "", "{state}");
+    assert_eq!(state["catHasDuo"], false, "{state}");
+    assert!(
+        state["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| !l.as_str().unwrap().is_empty()),
+        "every select has a visible label: {state}"
+    );
+    assert!(state["rows"].as_u64().unwrap() > 0);
+    // Legacy events: category shown with the action, and rows keyed by the full identity.
+    open(&tab, &format!("{base}events/?q=create&removed=1"));
+    std::thread::sleep(Duration::from_millis(800));
+    eval(&tab, "window.metricdict.boxes[0].drawAll(); 1");
+    let legacy = eval(
+        &tab,
+        r#"JSON.stringify([...document.querySelectorAll('tbody tr[data-key]')].filter(r => r.querySelector('.ev-cat')).map(r => [r.dataset.key, r.querySelector('td[data-col=action]').textContent.replace(/\s+/g, ' ').trim()]))"#,
+    );
+    let legacy: Vec<(String, String)> = serde_json::from_str(legacy.as_str().unwrap()).unwrap();
+    let creates: Vec<&(String, String)> = legacy
+        .iter()
+        .filter(|(k, _)| k.ends_with("/create"))
+        .collect();
+    assert!(creates.len() >= 2, "{legacy:?}");
+    for (key, text) in creates {
+        let (category, action) = key.rsplit_once('/').unwrap();
+        assert_eq!(text, &format!("{category} {action}"), "{key}");
+    }
+    // No classification reads "—", not blank.
+    let blank = eval(&tab, "[...document.querySelectorAll('tbody td[data-col=classification]')].filter(td => td.textContent.trim() === '').length");
+    assert_eq!(blank, Value::from(0));
 }

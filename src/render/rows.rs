@@ -236,6 +236,8 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
         ("ord", (catalog.metrics.len() + i).into()),
         ("slug", catalog.event_slugs[i].as_str().into()),
         ("url", r.url.into()),
+        ("legacy", (r.id != r.action).into()),
+        ("id", r.id.into()),
         ("action", r.action.into()),
         ("category", r.category.into()),
         ("description", plain_text(r.description).into()),
