@@ -2,6 +2,8 @@
 //! `<13.9` means "introduced before 13.9" (GitLab wrote it for metrics older than the
 //! dictionary). Which definitions a given version reports is decided here, once.
 
+use super::catalog::Catalog;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A GitLab release, `major.minor`.
@@ -103,6 +105,43 @@ pub enum Reported {
     Yes,
 }
 
+/// When a definition is reported: the milestones it was added and removed in, parsed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    pub added: Option<Milestone>,
+    pub removed_in: Option<Milestone>,
+    /// Removed, whether or not it says when.
+    pub removed: bool,
+}
+
+impl Lifetime {
+    pub fn of(milestone: Option<&str>, milestone_removed: Option<&str>, removed: bool) -> Self {
+        Lifetime {
+            added: milestone.and_then(Milestone::parse),
+            removed_in: milestone_removed.and_then(Milestone::parse),
+            removed,
+        }
+    }
+
+    /// See [`reported_by`].
+    pub fn reported_by(self, version: Version) -> Reported {
+        let added = match self.added {
+            Some(Milestone::At(v)) | Some(Milestone::Before(v)) if v <= version => Reported::Yes,
+            Some(Milestone::At(_)) => Reported::No,
+            Some(Milestone::Before(_)) | None => Reported::Maybe,
+        };
+        let kept = match self.removed_in {
+            Some(Milestone::At(v)) | Some(Milestone::Before(v)) if v <= version => Reported::No,
+            // `<X` as a removal: gone at some version before X.
+            Some(Milestone::Before(_)) => Reported::Maybe,
+            Some(Milestone::At(_)) => Reported::Yes,
+            None if self.removed => Reported::Maybe,
+            None => Reported::Yes,
+        };
+        added.min(kept)
+    }
+}
+
 /// Whether `version` reports a definition added in `milestone` and removed in
 /// `milestone_removed` (`removed`: the definition is removed, whether or not it says when).
 ///
@@ -115,21 +154,31 @@ pub fn reported_by(
     removed: bool,
     version: Version,
 ) -> Reported {
-    let added = match milestone.and_then(Milestone::parse) {
-        Some(Milestone::At(v)) if v <= version => Reported::Yes,
-        Some(Milestone::At(_)) => Reported::No,
-        Some(Milestone::Before(v)) if v <= version => Reported::Yes,
-        Some(Milestone::Before(_)) | None => Reported::Maybe,
-    };
-    let kept = match milestone_removed.and_then(Milestone::parse) {
-        Some(Milestone::At(v)) | Some(Milestone::Before(v)) if v <= version => Reported::No,
-        // `<X` as a removal: gone at some version before X.
-        Some(Milestone::Before(_)) => Reported::Maybe,
-        Some(Milestone::At(_)) => Reported::Yes,
-        None if removed => Reported::Maybe,
-        None => Reported::Yes,
-    };
-    added.min(kept)
+    Lifetime::of(milestone, milestone_removed, removed).reported_by(version)
+}
+
+/// Every milestone a definition was added or removed in, newest first.
+pub fn milestones(c: &Catalog) -> Vec<Milestone> {
+    let named = c
+        .metrics
+        .iter()
+        .flat_map(|m| [&m.milestone, &m.milestone_removed])
+        .chain(
+            c.events
+                .iter()
+                .flat_map(|e| [&e.milestone, &e.milestone_removed]),
+        );
+    let set: BTreeSet<Milestone> = named
+        .filter_map(|s| s.as_deref().and_then(Milestone::parse))
+        .collect();
+    set.into_iter().rev().collect()
+}
+
+/// The versions the dictionary knows, newest first: each one a milestone names (13.9 for
+/// `<13.9`, from which on those definitions are reported).
+pub fn versions(c: &Catalog) -> Vec<Version> {
+    let set: BTreeSet<Version> = milestones(c).into_iter().map(Milestone::version).collect();
+    set.into_iter().rev().collect()
 }
 
 /// GitLab's editions: an instance runs the Community Edition or the Enterprise Edition.

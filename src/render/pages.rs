@@ -377,7 +377,14 @@ pub(super) fn at_base(base: &str, url: Value) -> Value {
 pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Value> {
     catalog
         .facets_for(kind)
-        .filter(|f| f.param != param::DATA_CLASS)
+        // Rows carry these (`data-f-…`) and URLs filter on them, without a select of their
+        // own: removal milestones are reached from `/versions/`, editions from the URL.
+        .filter(|f| {
+            !matches!(
+                f.param,
+                param::DATA_CLASS | param::MILESTONE_REMOVED | param::DISTRIBUTION
+            )
+        })
         .map(|f| {
             let mut values: Vec<(&String, &FacetValue)> = f.values.iter().collect();
             if f.param == param::MILESTONE {
