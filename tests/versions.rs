@@ -1,78 +1,11 @@
 //! Milestones as versions (13.2 before 13.10, 8.10 before 19.5, `<13.9` shown as "before 13.9")
 //! and `/versions/`: what each GitLab version added, removed and reports, on a fixture whose
-//! expected counts are worked out by hand below.
+//! expected counts are worked out by hand from `tests/versions_fixture`.
 
 mod common;
+mod versions_fixture;
 use common::*;
-use std::path::Path;
-
-/// A metric: (file, key_path, milestone, milestone_removed, data_category).
-type MetricFixture = (
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-    &'static str,
-);
-const METRICS: [MetricFixture; 6] = [
-    ("legacy", "counts.legacy", Some("8.10"), None, "operational"),
-    ("before", "counts.before", Some("<13.9"), None, "optional"),
-    ("v13_2", "counts.v13_2", Some("13.2"), None, "operational"),
-    (
-        "v13_10",
-        "counts.v13_10",
-        Some("13.10"),
-        Some("16.0"),
-        "optional",
-    ),
-    ("v16_0", "counts.v16_0", Some("16.0"), None, "standard"),
-    ("v19_5", "counts.v19_5", Some("19.5"), None, "subscription"),
-];
-
-/// Events: (action, milestone, milestone_removed). (Both schemas require a milestone: a
-/// definition without one does not build, so the unit tests in `model::version` cover it.)
-const EVENTS: [(&str, Option<&str>, Option<&str>); 3] = [
-    ("e_before", Some("<13.9"), None),
-    ("e_13_10", Some("13.10"), None),
-    ("e_15_0", Some("15.0"), Some("16.0")),
-];
-
-fn write_fixture(defs: &Path) {
-    let metrics = defs.join("config/metrics/counts_all");
-    let events = defs.join("config/events");
-    std::fs::create_dir_all(&metrics).unwrap();
-    std::fs::create_dir_all(&events).unwrap();
-    for (file, key, ms, removed, cat) in METRICS {
-        let mut y = format!(
-            "---\nkey_path: {key}\ndescription: Count of {file}\nproduct_group: code_review\n\
-             value_type: number\ntime_frame: all\ndata_source: database\ndata_category: {cat}\n\
-             tiers: [free, premium, ultimate]\n"
-        );
-        if let Some(ms) = ms {
-            y.push_str(&format!("milestone: \"{ms}\"\n"));
-        }
-        y.push_str("introduced_by_url: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/1\n");
-        match removed {
-            Some(r) => y.push_str(&format!("status: removed\nmilestone_removed: \"{r}\"\nremoved_by_url: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/2\n")),
-            None => y.push_str("status: active\n"),
-        }
-        std::fs::write(metrics.join(format!("{file}.yml")), y).unwrap();
-    }
-    for (action, ms, removed) in EVENTS {
-        let mut y = format!(
-            "---\ndescription: Event {action}\ninternal_events: true\naction: {action}\n\
-             identifiers: [user]\nproduct_group: code_review\ntiers: [free]\n\
-             introduced_by_url: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/3\n"
-        );
-        if let Some(ms) = ms {
-            y.push_str(&format!("milestone: \"{ms}\"\n"));
-        }
-        if let Some(r) = removed {
-            y.push_str(&format!("status: removed\nmilestone_removed: \"{r}\"\n"));
-        }
-        std::fs::write(events.join(format!("{action}.yml")), y).unwrap();
-    }
-}
+use versions_fixture::write_fixture;
 
 fn built() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -128,4 +61,147 @@ fn milestone_filters_and_charts_order_milestones_as_versions() {
         !svg.contains("&lt;13.9"),
         "no bare `<13.9` label in the charts"
     );
+}
+
+/// The numbers in a `/versions/` table row: each cell's count, with ` +N` when some may be.
+fn row_counts(doc: &scraper::Html, table: usize, row: &str, attr: &str) -> Vec<String> {
+    let tables = select(doc, "table.versions-table");
+    let sel = scraper::Selector::parse(&format!("tr[{attr}=\"{row}\"] td.num")).unwrap();
+    let cells: Vec<_> = tables[table].select(&sel).collect();
+    assert!(!cells.is_empty(), "row {row} in table {table}");
+    let one = |s: &str| scraper::Selector::parse(s).unwrap();
+    cells
+        .iter()
+        .map(|c| {
+            let n = c.select(&one("[data-count]")).next().unwrap();
+            let mut s = n.value().attr("data-count").unwrap().to_string();
+            if let Some(m) = c.select(&one("[data-maybe]")).next() {
+                s.push_str(&format!(" +{}", m.value().attr("data-maybe").unwrap()));
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn versions_page_counts_what_each_version_added_removed_and_reports() {
+    let (_tmp, out) = built();
+    let doc = html(out.join("versions/index.html"));
+
+    // Every version the definitions name (13.9 from `<13.9`), newest first, and "before 13.9"
+    // just below 13.9 among the changes.
+    let labels = |css: &str| -> Vec<String> { select(&doc, css).iter().map(text).collect() };
+    let tables = select(&doc, "table.versions-table");
+    assert_eq!(tables.len(), 2);
+    assert_eq!(
+        labels("table.versions-table tr[data-version] th"),
+        ["19.5", "16.0", "15.0", "13.10", "13.9", "13.2", "8.10"]
+    );
+    assert_eq!(
+        labels("table.versions-table tr[data-milestone] th"),
+        [
+            "19.5",
+            "16.0",
+            "15.0",
+            "13.10",
+            "13.9",
+            "before 13.9",
+            "13.2",
+            "8.10"
+        ]
+    );
+
+    // Reported: operational, optional, subscription, standard, all metrics, events (worked out
+    // by hand from the fixture above; `+N`: may be reported).
+    let reported: [(&str, [&str; 6]); 7] = [
+        ("19.5", ["2", "1", "1", "1", "5", "2"]),
+        ("16.0", ["2", "1", "0", "1", "4", "2"]),
+        ("15.0", ["2", "2", "0", "0", "4", "3"]),
+        ("13.10", ["2", "2", "0", "0", "4", "2"]),
+        ("13.9", ["2", "1", "0", "0", "3", "1"]),
+        ("13.2", ["2", "0 +1", "0", "0", "2 +1", "0 +1"]),
+        ("8.10", ["1", "0 +1", "0", "0", "1 +1", "0 +1"]),
+    ];
+    for (v, want) in reported {
+        assert_eq!(
+            row_counts(&doc, 0, v, "data-version"),
+            want,
+            "reported by {v}"
+        );
+    }
+    // Added and removed: metrics added, metrics removed, events added, events removed.
+    let changes: [(&str, [&str; 4]); 8] = [
+        ("19.5", ["1", "0", "0", "0"]),
+        ("16.0", ["1", "1", "0", "1"]),
+        ("15.0", ["0", "0", "1", "0"]),
+        ("13.10", ["1", "0", "1", "0"]),
+        ("13.9", ["0", "0", "0", "0"]),
+        ("<13.9", ["1", "0", "1", "0"]),
+        ("13.2", ["1", "0", "0", "0"]),
+        ("8.10", ["1", "0", "0", "0"]),
+    ];
+    for (v, want) in changes {
+        assert_eq!(
+            row_counts(&doc, 1, v, "data-milestone"),
+            want,
+            "changes in {v}"
+        );
+    }
+
+    // Counts link to the rows they count; each version compares with the one before it.
+    let hrefs = labels_of(&doc, "a[href]");
+    for want in [
+        "/?milestone=16.0&removed=1",
+        "/?milestone=%3C13.9&removed=1",
+        "/?milestone_removed=16.0&removed=1",
+        "/events/?milestone_removed=16.0&removed=1",
+        "/?version=16.0&category=operational",
+        "/events/?version=15.0",
+    ] {
+        assert!(hrefs.iter().any(|h| h == want), "{want} in {hrefs:?}");
+    }
+    let compare: Vec<String> = select(&doc, "tr[data-milestone] td.compare a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .filter(|h| h.starts_with("/?"))
+        .collect();
+    assert_eq!(
+        compare,
+        [
+            "/?version=19.5&since=16.0",
+            "/?version=16.0&since=15.0",
+            "/?version=15.0&since=13.10",
+            "/?version=13.10&since=13.9",
+            "/?version=13.9&since=13.2",
+            "/?version=13.2&since=8.10",
+        ]
+    );
+    // The rules in readers' words.
+    let note = text(&select(&doc, ".versions-note")[0]);
+    for words in [
+        "opted out of optional data",
+        "means added before 13.9",
+        "may be",
+    ] {
+        assert!(note.contains(words), "{words:?} in {note}");
+    }
+
+    // The rows the removal links filter on carry the removal milestone and the editions.
+    let index = html(out.join("index.html"));
+    let removed = select(&index, "tr[data-key=\"counts.v13_10\"]");
+    assert_eq!(
+        removed[0].value().attr("data-f-milestone_removed"),
+        Some("16.0")
+    );
+    assert!(select(&index, "select[data-param=milestone_removed]").is_empty());
+    // The page is in the navigation and its links resolve.
+    assert!(select(&index, "nav a[href=\"/versions/\"]").len() == 1);
+    check_links(&out, "/");
+}
+
+fn labels_of(doc: &scraper::Html, css: &str) -> Vec<String> {
+    select(doc, css)
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect()
 }
