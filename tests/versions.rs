@@ -194,9 +194,20 @@ fn versions_page_counts_what_each_version_added_removed_and_reports() {
         Some("16.0")
     );
     assert!(select(&index, "select[data-param=milestone_removed]").is_empty());
+    // Files outside `ee/` without `distribution` ship in both editions.
+    assert_eq!(removed[0].value().attr("data-f-edition"), Some("ce|ee"));
     // The page is in the navigation and its links resolve.
     assert!(select(&index, "nav a[href=\"/versions/\"]").len() == 1);
     check_links(&out, "/");
+
+    // Under a sub-path too (GitLab Pages project sites).
+    let sub = out.with_file_name("sub");
+    build(&out.with_file_name("defs"), &sub, &["--base-url", "/sub/"]);
+    let doc = html(sub.join("versions/index.html"));
+    assert!(labels_of(&doc, "td a")
+        .iter()
+        .all(|h| h.starts_with("/sub/")));
+    check_links(&sub, "/sub/");
 }
 
 fn labels_of(doc: &scraper::Html, css: &str) -> Vec<String> {

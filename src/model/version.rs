@@ -198,10 +198,21 @@ impl Edition {
     }
 }
 
-/// Whether an edition ships a definition with these `distribution` values (`[ce, ee]`: both;
-/// `[ee]`: EE only). A definition that names no distribution is counted for both.
-pub fn in_edition(distributions: &[String], edition: Edition) -> bool {
-    distributions.is_empty() || distributions.iter().any(|d| d == edition.as_str())
+/// The editions that ship a definition: its `distribution` when it names any (`[ce, ee]`,
+/// `[ee]`), else GitLab's layout (newer files leave the field out): files under `ee/` are
+/// Enterprise-only, the others ship in both editions.
+pub fn editions(distributions: &[String], source_rel: &str) -> Vec<Edition> {
+    let named: Vec<Edition> = [Edition::Ce, Edition::Ee]
+        .into_iter()
+        .filter(|e| distributions.iter().any(|d| d == e.as_str()))
+        .collect();
+    if !named.is_empty() {
+        named
+    } else if source_rel.starts_with("ee/") {
+        vec![Edition::Ee]
+    } else {
+        vec![Edition::Ce, Edition::Ee]
+    }
 }
 
 #[cfg(test)]
@@ -268,11 +279,21 @@ mod tests {
     }
 
     #[test]
-    fn editions() {
-        let both = vec!["ce".to_string(), "ee".to_string()];
-        let ee = vec!["ee".to_string()];
-        assert!(in_edition(&both, Edition::Ce) && in_edition(&both, Edition::Ee));
-        assert!(!in_edition(&ee, Edition::Ce) && in_edition(&ee, Edition::Ee));
-        assert!(in_edition(&[], Edition::Ce));
+    fn editions_from_distribution_else_from_the_ee_folder() {
+        use Edition::*;
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = "config/metrics/counts_all/a.yml";
+        let ee = "ee/config/metrics/counts_all/a.yml";
+        assert_eq!(editions(&l(&["ce", "ee"]), m), [Ce, Ee]);
+        assert_eq!(editions(&l(&["ee", "ce"]), m), [Ce, Ee]);
+        assert_eq!(editions(&l(&["ee"]), m), [Ee]);
+        assert_eq!(
+            editions(&l(&["ce"]), ee),
+            [Ce],
+            "as written wins over the folder"
+        );
+        assert_eq!(editions(&[], ee), [Ee]);
+        assert_eq!(editions(&[], m), [Ce, Ee]);
+        assert_eq!(editions(&l(&["x"]), m), [Ce, Ee]);
     }
 }

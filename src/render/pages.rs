@@ -382,7 +382,7 @@ pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Valu
         .filter(|f| {
             !matches!(
                 f.param,
-                param::DATA_CLASS | param::MILESTONE_REMOVED | param::DISTRIBUTION
+                param::DATA_CLASS | param::MILESTONE_REMOVED | param::EDITION
             )
         })
         .map(|f| {
