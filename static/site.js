@@ -16,6 +16,9 @@
       .filter(function (x) { return x !== ''; });
   }
 
+  // 2750 -> "2,750", as the page's own count (render::jobs) writes it.
+  function fmt(n) { return Number(n).toLocaleString('en-US'); }
+
   // Comma-separated filter value -> accepted values (the whole value too, in case it contains a comma).
   function wanted(v) {
     var parts = list(v, ',');
@@ -58,9 +61,40 @@
     CSS.highlights.set('metricdict-hit', new Highlight(...ranges));
   }
 
-  function setup(box) {
+  // Rows are drawn on demand: the first FIRST of the current results, then MORE at a time as
+  // the reader scrolls, prints or finds (Ctrl+F), so a keystroke costs the same at 5,000 rows
+  // as at 500. The rows come from the table's data file (layout::TABLE_DATA).
+  var FIRST = 100;
+  var MORE = 200;
+  var R = window.metricdictRows;
+  var el = R.el;
+  var Csv = R.Csv;
+
+  // A table's rows: from its data file, or (when that cannot be fetched, e.g. from file://)
+  // from the rows the page carries.
+  function tableRows(box, kind, data, params) {
+    if (data) {
+      return data.rows.map(function (d, i) {
+        var f = {};
+        Object.keys(d.f || {}).forEach(function (p) { f[p] = list(d.f[p], '|'); });
+        var text = Object.keys(d).map(function (k) {
+          var v = d[k];
+          return k === 'url' || k === 'f' ? '' : Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : '';
+        });
+        return { d: d, i: i, ord: d.ord, f: f, search: text.join(' ').toLowerCase(), removed: !!d.removed, tr: null };
+      });
+    }
+    return Array.prototype.map.call(box.querySelectorAll('table tbody tr'), function (tr, i) {
+      var f = {};
+      params.forEach(function (_, p) { f[p] = list(tr.getAttribute('data-f-' + p), '|'); });
+      return { d: null, i: i, ord: Number(tr.getAttribute('data-ord')), f: f, search: tr.textContent.toLowerCase(), removed: tr.getAttribute('data-removed') === 'true', tr: tr };
+    });
+  }
+
+  function setup(box, data) {
     var kind = box.getAttribute('data-table');
     var noun = box.getAttribute('data-noun') || kind;
+    var base = box.getAttribute('data-base') || '';
     var sync = box.hasAttribute('data-sync');
     var form = box.querySelector('form.filters');
     var q = box.querySelector('.fb-q');
@@ -68,36 +102,44 @@
     var toggleLabel = box.querySelector('.fb-removed-label');
     var count = box.querySelector('.fb-count');
     var empty = box.querySelector('.empty');
+    var table = box.querySelector('table.dict');
+    var tbody = box.querySelector('table tbody');
+    var layer = box.querySelector('.find-layer');
     var clears = Array.prototype.slice.call(box.querySelectorAll('.fb-clear'));
     var selects = Array.prototype.slice.call(box.querySelectorAll('select[data-param]'));
     var cols = Array.prototype.slice.call(box.querySelectorAll('.fb-cols input[data-col]'));
-    var trs = Array.prototype.slice.call(box.querySelectorAll('table tbody tr'));
+    var draw = kind === 'events' ? R.drawEvent : R.drawMetric;
 
-    // Known filter params (lower-case -> name as written in the URL): the selects, plus any data-f-* attribute.
+    // Known filter params (lower-case -> name as written in the URL): the selects, plus every
+    // filter the rows carry.
     var params = new Map();
     selects.forEach(function (s) { params.set(s.getAttribute('data-param').toLowerCase(), s.getAttribute('data-param')); });
-    if (trs[0]) {
-      Array.prototype.forEach.call(trs[0].attributes, function (a) {
-        var p = a.name.indexOf('data-f-') === 0 ? a.name.slice(7) : '';
-        if (p && !params.has(p)) params.set(p, p);
+    var sample = data && data.rows[0] ? Object.keys(data.rows[0].f || {}) : [];
+    var firstTr = box.querySelector('table tbody tr');
+    if (!data && firstTr) {
+      Array.prototype.forEach.call(firstTr.attributes, function (a) {
+        if (a.name.indexOf('data-f-') === 0) sample.push(a.name.slice(7));
       });
     }
+    sample.forEach(function (p) { if (!params.has(p)) params.set(p, p); });
 
-    var rows = trs.map(function (tr) {
-      var f = {};
-      params.forEach(function (_, p) { f[p] = list(tr.getAttribute('data-f-' + p), '|'); });
-      // Events: `category` also matches the classification (e.g. ?category=duo).
-      if (kind === 'events') f.category = (f.category || []).concat(list(tr.getAttribute('data-f-classification'), '|'));
-      return {
-        tr: tr,
-        f: f,
-        search: (tr.getAttribute('data-search') || tr.textContent).toLowerCase(),
-        removed: tr.getAttribute('data-removed') === 'true'
-      };
-    });
+    var rows = tableRows(box, kind, data, params);
+    // Events: `category` also matches the classification (e.g. ?category=duo).
+    if (kind === 'events') rows.forEach(function (r) { r.f.category = (r.f.category || []).concat(r.f.classification || []); });
+    // The rows the page carries are reused as they are.
+    if (data) {
+      var byOrd = new Map(rows.map(function (r) { return [r.ord, r]; }));
+      Array.prototype.forEach.call(tbody.querySelectorAll('tr[data-ord]'), function (tr) {
+        var r = byOrd.get(Number(tr.getAttribute('data-ord')));
+        if (r) r.tr = tr;
+      });
+    }
     var removedTotal = rows.filter(function (r) { return r.removed; }).length;
+    var activeTotal = rows.length - removedTotal;
     if (toggleLabel) toggleLabel.textContent = 'Show ' + removedTotal + ' removed';
     if (toggle) toggle.closest('label').hidden = removedTotal === 0;
+    var note = box.querySelector('.first-rows');
+    if (note && data) note.hidden = true;
 
     var extra = {}; // URL filters on known params that have no select: lower-case name -> [name, value]
     var selectFor = function (lp) {
@@ -190,45 +232,128 @@
       }
     }
 
-    // Ranked search (static/search.js, the build's tantivy index): on the main tables a query
-    // ranks the rows; elsewhere, or if the index cannot be fetched, it filters by substring.
-    rows.forEach(function (r, i) { r.i = i; r.ord = Number(r.tr.getAttribute('data-ord')); });
-    // Only the metric and event tables are in the search index (their rows carry data-ord).
-    var rankable = rows.length > 0 && rows.every(function (r) { return r.tr.hasAttribute('data-ord'); });
-    var tbody = trs.length ? trs[0].parentNode : null;
-    var reordered = false;
+    var view = [];   // the rows that match, in the order shown
+    var drawn = 0;   // how many of them are in the table
+    var rank = null; // ord -> hit, while a query ranks the rows
+    var words = [];
     var seq = 0;
+    var layerFor = null; // the view the find layer was built for
 
-    function show(st, rank) {
-      var n = 0;
-      var visible = [];
-      rows.forEach(function (r) {
-        var ok = matches(r, st, !!rank) && (!rank || rank.has(r.ord));
-        if (ok) { n++; visible.push(r); }
-        if (r.tr.hidden === ok) r.tr.hidden = !ok;
-        if (rank && ok) {
-          r.tr.setAttribute('data-search-result', r.tr.getAttribute('data-key'));
-          r.tr.setAttribute('data-search-score', String(rank.get(r.ord).score));
-        } else if (r.tr.hasAttribute('data-search-result')) {
-          r.tr.removeAttribute('data-search-result');
-          r.tr.removeAttribute('data-search-score');
-        }
-      });
-      if (tbody && (rank || reordered)) {
-        var order = rank
-          ? visible.slice().sort(function (a, b) { var x = rank.get(a.ord), y = rank.get(b.ord); return y.score - x.score || a.ord - b.ord; })
-          : [];
-        var rest = rows.filter(function (r) { return order.indexOf(r) < 0; });
-        var frag = document.createDocumentFragment();
-        order.concat(rest).forEach(function (r) { frag.appendChild(r.tr); });
-        tbody.appendChild(frag);
-        reordered = !!rank;
+    function trOf(r) {
+      if (!r.tr) {
+        r.tr = draw(r.d, base);
+        addBreaks(r.tr);
       }
-      highlight(rank ? visible : [], rank ? window.metricdictSearch.words(st.text) : []);
-      if (count) count.textContent = 'Showing ' + n + ' of ' + rows.length + ' ' + noun + (rank ? ', best match first' : '');
-      if (empty) empty.hidden = n > 0;
+      return r.tr;
+    }
+
+    // Draw `n` more rows of the view (a new table when `fresh`).
+    function drawMore(n, fresh) {
+      var frag = document.createDocumentFragment();
+      var upto = Math.min(view.length, drawn + n);
+      for (var k = drawn; k < upto; k++) {
+        var r = view[k];
+        var tr = trOf(r);
+        tr.setAttribute('aria-rowindex', String(k + 2));
+        if (rank) {
+          tr.setAttribute('data-search-result', tr.getAttribute('data-key'));
+          tr.setAttribute('data-search-score', String(rank.get(r.ord).score));
+        } else if (tr.hasAttribute('data-search-result')) {
+          tr.removeAttribute('data-search-result');
+          tr.removeAttribute('data-search-score');
+        }
+        frag.appendChild(tr);
+      }
+      if (fresh) tbody.replaceChildren(frag); else tbody.appendChild(frag);
+      drawn = upto;
+      if (layer && !fresh) {
+        while (layer.firstChild && Number(layer.firstChild.getAttribute('data-i')) < drawn && layer.firstChild !== found) layer.firstChild.remove();
+      }
+      if (rank && drawn <= 300) highlight(view.slice(0, drawn), words);
+      if (watcher && drawn < view.length) { watcher.unobserve(layer); watcher.observe(layer); }
+    }
+
+    // Browser find (Ctrl+F) searches text in the page, so the results not drawn yet are in the
+    // page as `hidden="until-found"` text: found, they are drawn and scrolled to.
+    var found = null;
+    // Filled at once on Ctrl/Cmd+F (and before printing), otherwise a slice at a time in idle
+    // time once the reader has stopped typing: it changes nothing they see, and must not delay
+    // what they do see.
+    function layerDiv(k) {
+      var d = view[k].d;
+      var div = document.createElement('div');
+      div.setAttribute('hidden', 'until-found');
+      div.setAttribute('data-i', String(k));
+      div.textContent = [d.key_path || d.action, d.category, d.description, d.group, d.data_category, d.status].filter(Boolean).join(' · ');
+      return div;
+    }
+    var filled = 0; // results up to here are drawn or in the layer
+    function fillSome(limit) {
+      if (!layer || !data) return;
+      if (layerFor !== view) { layer.replaceChildren(); layerFor = view; filled = drawn; }
+      filled = Math.max(filled, drawn);
+      var frag = document.createDocumentFragment();
+      var upto = Math.min(view.length, filled + limit);
+      for (var k = filled; k < upto; k++) frag.appendChild(layerDiv(k));
+      layer.appendChild(frag);
+      filled = upto;
+    }
+    function fillLayer() { fillSome(Infinity); }
+    var idle = 0;
+    function fillLater() {
+      if (idle) clearTimeout(idle);
+      if (!window.requestIdleCallback) return;
+      idle = setTimeout(function step() {
+        idle = 0;
+        requestIdleCallback(function (deadline) {
+          while (filled < view.length && deadline.timeRemaining() > 4) fillSome(200);
+          if (filled < view.length) idle = setTimeout(step, 50);
+        });
+      }, 2000);
+    }
+    if (layer) {
+      layer.addEventListener('beforematch', function (e) {
+        found = e.target;
+        var k = Number(found.getAttribute('data-i'));
+        if (k >= drawn) drawMore(k + 1 - drawn, false);
+        // The found text sits just below its row now; it goes once the reader has seen it.
+        setTimeout(function () { if (found) { found.remove(); found = null; } }, 1500);
+      });
+    }
+    var watcher = layer && window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; }) && drawn < view.length) drawMore(MORE, false);
+    }, { rootMargin: '0px 0px 1200px 0px' }) : null;
+
+    function countText(n, st) {
+      var filtered = st.terms.length > 0 || Object.keys(st.f).length > 0;
+      var total = st.removed ? rows.length : activeTotal;
+      if (!filtered) {
+        return fmt(total) + ' ' + noun + (st.removed && removedTotal ? ', ' + fmt(removedTotal) + ' of them removed' : '');
+      }
+      return 'Showing ' + fmt(n) + ' of ' + fmt(total) + ' ' + noun + (rank ? ', best match first' : '');
+    }
+
+    function show(st, ranked) {
+      rank = ranked;
+      words = rank ? window.metricdictSearch.words(st.text) : [];
+      view = rows.filter(function (r) { return matches(r, st, !!rank) && (!rank || rank.has(r.ord)); });
+      // The engine's order (static/search.js ranks as src/search/rank.rs: exact names first).
+      if (rank) view.sort(function (a, b) { return rank.get(a.ord).pos - rank.get(b.ord).pos; });
+      drawn = 0;
+      if (data) {
+        drawMore(FIRST, true);
+      } else { // only the rows the page carries
+        rows.forEach(function (r) { r.tr.hidden = view.indexOf(r) < 0; });
+        drawn = view.length;
+      }
+      if (!rank) highlight([], []);
+      if (table) table.setAttribute('aria-rowcount', String(view.length + 1));
+      if (count) count.textContent = countText(view.length, st);
+      if (empty) empty.hidden = view.length > 0;
+      if (layer) { layer.replaceChildren(); layerFor = null; filled = 0; fillLater(); }
       box.classList.add('ready');
-      return n;
+      box.classList.remove('pending');
+      return view.length;
     }
 
     function apply() {
@@ -236,14 +361,14 @@
       var active = st.terms.length > 0 || Object.keys(st.f).length > 0;
       clears.forEach(function (c) { if (c.closest('form')) c.hidden = !active; });
       if (sync) writeUrl();
-      var engine = sync && rankable && window.metricdictSearch && q && st.terms.length > 0;
+      var engine = sync && data && window.metricdictSearch && q && st.terms.length > 0;
       if (!engine) return show(st, null);
       var mine = ++seq;
       window.metricdictSearch.search(q.value).then(function (res) {
         if (mine !== seq) return;
-        var rank = new Map();
-        res.ranked.forEach(function (h) { rank.set(h.ord, h); });
-        show(st, rank);
+        var ranked = new Map();
+        res.ranked.forEach(function (h, i) { ranked.set(h.ord, { score: h.score, pos: i }); });
+        show(st, ranked);
         suggest(res.suggestion);
       }).catch(function () { if (mine === seq) show(st, null); });
       return -1;
@@ -262,6 +387,8 @@
     selects.forEach(function (s) { s.addEventListener('change', apply); });
     if (toggle) toggle.addEventListener('change', apply);
     clears.forEach(function (c) { c.addEventListener('click', clear); });
+    var head = box.querySelector('thead tr');
+    if (head) head.setAttribute('aria-rowindex', '1');
 
     // Column chooser. Without a stored choice, the CSS media queries decide; the boxes mirror them.
     var details = box.querySelector('.fb-cols');
@@ -290,69 +417,60 @@
       });
     });
 
-    // Export exactly the rows shown (current filters, order and search), stamped with the build
-    // and the view's URL, so a reviewer can file what they looked at.
+    // Export exactly the rows shown, in the order shown, as the site's own download has them
+    // (same columns, values and stamp: the rows of metrics.csv / metrics.json); the JSON also
+    // names the view.
     function exportRows(format) {
-      var heads = Array.prototype.map.call(box.querySelectorAll('thead th[data-col]'), function (th) {
-        return { col: th.getAttribute('data-col'), label: th.textContent.trim() };
+      var url = box.getAttribute(format === 'csv' ? 'data-csv' : 'data-json');
+      return fetch(url).then(function (r) {
+        if (!r.ok) throw new Error(url + ': ' + r.status);
+        return format === 'csv' ? r.text() : r.json();
+      }).then(function (all) {
+        if (format === 'csv') {
+          var records = Csv.parse(all);
+          if (records.length !== rows.length + 1) throw new Error(url + ' does not match the table');
+          return Csv.write([records[0]].concat(view.map(function (r) { return records[r.i + 1]; })));
+        }
+        var listed = all[kind];
+        if (!Array.isArray(listed) || listed.length !== rows.length) throw new Error(url + ' does not match the table');
+        var out = { generated: Object.assign({}, all.generated, { view: location.href }), count: view.length };
+        out[kind] = view.map(function (r) { return listed[r.i]; });
+        return JSON.stringify(out, null, 1) + '\n';
       });
-      var shown = Array.prototype.filter.call(box.querySelectorAll('tbody tr'), function (tr) { return !tr.hidden; });
-      var stamp = {
-        build_time: document.body.getAttribute('data-build-time') || '',
-        commit: document.body.getAttribute('data-commit') || '',
-        view: location.href
-      };
-      var records = shown.map(function (tr) {
-        var rec = {};
-        heads.forEach(function (h, i) {
-          var td = tr.querySelector('td[data-col="' + h.col + '"]');
-          // The identifying column is the row's key (the cell also shows "+1"-style extras).
-          rec[h.col] = i === 0 && tr.hasAttribute('data-key') ? tr.getAttribute('data-key')
-            : td ? td.textContent.replace(/\s+/g, ' ').trim() : '';
-        });
-        var a = tr.querySelector('a.kp');
-        rec.url = a ? a.href : '';
-        return rec;
-      });
-      if (format === 'json') return JSON.stringify({ generated: stamp, count: records.length, rows: records }, null, 1);
-      var cols = heads.map(function (h) { return h.col; }).concat(['url', 'build_time', 'commit', 'view']);
-      // As metrics.csv: a cell a spreadsheet would run as a formula gets a leading ' (OWASP).
-      var cell = function (v) {
-        v = String(v == null ? '' : v);
-        if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
-        return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
-      };
-      var lines = [cols.join(',')].concat(records.map(function (r) {
-        return cols.map(function (c) { return cell(c in r ? r[c] : stamp[c]); }).join(',');
-      }));
-      return lines.join('\n') + '\n';
     }
-    if (sync && form) {
+    if (sync && form && box.hasAttribute('data-csv')) {
       var bar = form.querySelector('.fb-row');
       var wrap = document.createElement('span');
       wrap.className = 'fb-export';
-      wrap.innerHTML = '<span class="muted">Export shown:</span> ';
+      wrap.appendChild(el('span', 'muted', 'Export shown:'));
       ['csv', 'json'].forEach(function (fmt) {
-        var btn = document.createElement('button');
+        var btn = el('button', 'btn btn-quiet', fmt.toUpperCase());
         btn.type = 'button';
-        btn.className = 'btn btn-quiet';
-        btn.textContent = fmt.toUpperCase();
         btn.setAttribute('aria-label', 'Download the rows shown as ' + fmt.toUpperCase());
         btn.addEventListener('click', function () {
-          var blob = new Blob([exportRows(fmt)], { type: fmt === 'csv' ? 'text/csv' : 'application/json' });
-          var a = document.createElement('a');
-          a.href = URL.createObjectURL(blob);
-          a.download = kind + '-' + (document.body.getAttribute('data-build-time') || 'export').replace(/[:]/g, '') + '.' + fmt;
-          document.body.appendChild(a);
-          a.click();
-          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+          exportRows(fmt).then(function (text) {
+            var blob = new Blob([text], { type: fmt === 'csv' ? 'text/csv' : 'application/json' });
+            var a = document.createElement('a');
+            a.href = URL.createObjectURL(blob);
+            a.download = kind + '-' + (document.body.getAttribute('data-build-time') || 'export').replace(/[:]/g, '') + '.' + fmt;
+            document.body.appendChild(a);
+            a.click();
+            setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+          });
         });
         wrap.appendChild(btn);
       });
       if (bar) bar.appendChild(wrap);
     }
 
-    return { el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows, exportRows: exportRows };
+    return {
+      el: box, kind: kind, cols: cols, apply: apply, clear: clear, rows: rows, exportRows: exportRows,
+      // Every result, drawn or not (tests and the find layer).
+      shownKeys: function () { return view.map(function (r) { return r.d ? (r.d.key_path || r.d.id || r.d.action) : r.tr.getAttribute('data-key'); }); },
+      more: function () { if (drawn < view.length) drawMore(MORE, false); return drawn < view.length; },
+      drawAll: function () { if (drawn < view.length) drawMore(view.length - drawn, false); },
+      find: fillLayer
+    };
   }
 
   // Hidden columns as a constructed stylesheet: the Content-Security-Policy allows no inline
@@ -437,15 +555,30 @@
   function init() {
     themeToggle();
     copyButtons();
-    Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (el) {
-      try {
-        var b = setup(el);
-        boxes.push(b);
-        b.apply();
-      } catch (e) {
-        el.classList.add('ready'); // never leave removed rows stuck behind the pre-JS CSS
-        if (window.console) console.error(e);
-      }
+    Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (box) {
+      // Until the rows are filtered as the address asks, the page's first rows would mislead.
+      if (box.hasAttribute('data-sync') && location.search) box.classList.add('pending');
+      var start = function (data) {
+        try {
+          var b = setup(box, data);
+          boxes.push(b);
+          b.apply();
+          renderCols();
+        } catch (e) {
+          box.classList.add('ready'); // never leave rows stuck behind the pre-JS CSS
+          box.classList.remove('pending');
+          if (window.console) console.error(e);
+        }
+      };
+      var url = box.getAttribute('data-rows');
+      if (!url) return start(null);
+      fetch(url).then(function (r) {
+        if (!r.ok) throw new Error(url + ': ' + r.status);
+        return r.json();
+      }).then(start, function (e) {
+        if (window.console) console.warn('table data unavailable, filtering the rows on the page', e);
+        start(null);
+      });
     });
     renderCols();
     addBreaks(document);
@@ -466,18 +599,28 @@
         var box = from && from.closest && from.closest('.dict-box');
         var inRow = from && from.closest && from.closest('tbody tr');
         if (box && (inRow || (from.classList && from.classList.contains('fb-q')))) {
-          var links = Array.prototype.filter.call(box.querySelectorAll('tbody tr:not([hidden]) a.kp'), function (a) {
-            return a.offsetParent !== null;
-          });
+          var visibleLinks = function () {
+            return Array.prototype.filter.call(box.querySelectorAll('tbody tr:not([hidden]) a.kp'), function (a) {
+              return a.offsetParent !== null;
+            });
+          };
+          var links = visibleLinks();
           if (links.length) {
             var at = inRow ? links.indexOf(inRow.querySelector('a.kp')) : -1;
             var next = e.key === 'ArrowDown' ? at + 1 : at - 1;
+            var owner = boxes.find(function (b) { return b.el === box; });
+            if (next >= links.length && owner && owner.more()) links = visibleLinks();
             e.preventDefault();
             if (next < 0) { var sq = box.querySelector('.fb-q'); if (sq) sq.focus(); }
             else links[Math.min(next, links.length - 1)].focus();
           }
           return;
         }
+      }
+      // Browser find: the results not drawn yet must be in the page before the find bar looks.
+      if ((e.key === 'f' || e.key === 'F') && (e.ctrlKey || e.metaKey) && !e.altKey) {
+        boxes.forEach(function (b) { b.find(); });
+        return;
       }
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
       var t = e.target;
@@ -489,6 +632,9 @@
       q.select();
     });
   }
+
+  // A printout lists every result, not only the rows drawn so far.
+  window.addEventListener('beforeprint', function () { boxes.forEach(function (b) { b.drawAll(); }); });
 
   window.metricdict = {
     boxes: boxes,

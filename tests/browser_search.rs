@@ -5,41 +5,7 @@
 mod common;
 use common::browser::*;
 use common::*;
-use headless_chrome::protocol::cdp::Input;
-use headless_chrome::Tab;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// The first row the search ranks, once the results for `q` are shown.
-fn first_result(tab: &Arc<Tab>, q: &str) -> String {
-    let js = "(() => { const r = [...document.querySelectorAll('[data-search-result]')].filter(e => !e.hidden); \
-              return r.length ? r[0].getAttribute('data-search-result') : ''; })()";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let url = eval(tab, "new URLSearchParams(location.search).get('q') || ''");
-        let first = eval(tab, js).as_str().unwrap_or("").to_string();
-        if (url == q && !first.is_empty()) || Instant::now() > deadline {
-            return first;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Types `q` into the search box: all but the last character as one text input (headless_chrome
-/// spends ~200 ms per key event), the last as a key press, as a person finishes typing.
-fn type_query(tab: &Arc<Tab>, q: &str) -> String {
-    eval(
-        tab,
-        "(() => { const b = document.querySelector('#q'); b.value = ''; b.focus(); return 1; })()",
-    );
-    let split = q.char_indices().last().map_or(0, |(i, _)| i);
-    tab.call_method(Input::InsertText {
-        text: q[..split].to_string(),
-    })
-    .unwrap();
-    tab.type_str(&q[split..]).unwrap();
-    first_result(tab, q)
-}
+use std::time::Duration;
 
 #[test]
 fn questions_and_typos_find_the_expected_definition_first() {

@@ -143,36 +143,45 @@ fn metric_links_to_its_events_and_back() {
     assert!(body.contains("redis_hll_counters.code_review.users_creating_merge_requests_monthly"));
 }
 
+/// The table pages carry their first rows (what a reader without JavaScript sees); the
+/// table data carries every row, removed ones included, with the values the filters use.
 #[test]
 fn tables_carry_every_row_with_filter_data() {
     let (_t, out) = built();
     let index = html(out.join("index.html"));
     let rows = select(&index, "tr[data-key]");
-    assert_eq!(
-        rows.len(),
-        5,
-        "all metrics rendered server-side, removed included"
-    );
-    let removed: Vec<_> = rows
+    assert_eq!(rows.len(), 4, "the page's rows: the metrics not removed");
+    assert!(rows
         .iter()
-        .filter(|r| r.value().attr("data-removed") == Some("true"))
-        .collect();
+        .all(|r| r.value().attr("data-removed") == Some("false")));
+    let data: serde_json::Value =
+        serde_json::from_str(&read(out.join("tables/metrics.json"))).unwrap();
+    let data = data["rows"].as_array().unwrap();
+    assert_eq!(data.len(), 5, "every metric, removed included");
+    let removed: Vec<_> = data.iter().filter(|r| r["removed"] == true).collect();
     assert_eq!(removed.len(), 1);
-    assert_eq!(
-        removed[0].value().attr("data-key"),
-        Some("counts_monthly.old_removed_thing")
-    );
-    let operational: Vec<_> = rows
+    assert_eq!(removed[0]["key_path"], "counts_monthly.old_removed_thing");
+    let operational = data
         .iter()
-        .filter(|r| r.value().attr("data-f-category") == Some("operational"))
-        .collect();
-    assert_eq!(operational.len(), 1);
-    let events = html(out.join("events/index.html"));
-    let duo: Vec<_> = select(&events, "tr[data-key]")
-        .into_iter()
-        .filter(|r| r.value().attr("data-f-classification") == Some("duo"))
-        .collect();
-    assert_eq!(duo.len(), 1);
+        .filter(|r| r["f"]["category"] == "operational")
+        .count();
+    assert_eq!(operational, 1);
+    let box_ = &select(&index, ".dict-box")[0];
+    assert_eq!(
+        box_.value()
+            .attr("data-rows")
+            .map(|u| u.split('?').next().unwrap()),
+        Some("/tables/metrics.json")
+    );
+    let events: serde_json::Value =
+        serde_json::from_str(&read(out.join("tables/events.json"))).unwrap();
+    let duo = events["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["f"]["classification"] == "duo")
+        .count();
+    assert_eq!(duo, 1);
 }
 
 #[test]
@@ -208,11 +217,15 @@ fn browse_page_counts_add_up() {
             .filter(|p| p.ends_with("/index.html"))
         {
             let page = html(out.join(dir).join(f));
-            let n = select(
-                &page,
-                "tr[data-key^='counts'], tr[data-key^='redis'], tr[data-key^='settings']",
-            )
-            .len();
+            let n = select(&page, ".item-list a.kp")
+                .iter()
+                .filter(|a| {
+                    let k = text(a);
+                    ["counts", "redis", "settings"]
+                        .iter()
+                        .any(|p| k.starts_with(p))
+                })
+                .count();
             total += n;
             let value = f.trim_end_matches("/index.html");
             let expected = metrics
@@ -616,7 +629,7 @@ fn logs_suit_terminals_and_ci() {
     );
     let last = err.lines().last().unwrap();
     assert!(
-        last.starts_with("built 36 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
+        last.starts_with("built 40 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
         "{last}"
     );
     let o = bin()
@@ -790,9 +803,9 @@ fn group_pages_list_performance_indicators_first_and_metric_pages_give_json_path
     let (_t, out) = built();
     // code_review owns counts.merge_requests (customer_health_score) and the gmau metric.
     let page = html(out.join("groups/code_review/index.html"));
-    let keys: Vec<&str> = select(&page, "table.dict-metrics tr[data-key]")
+    let keys: Vec<String> = select(&page, "#metrics ~ .item-list a.kp")
         .iter()
-        .map(|r| r.value().attr("data-key").unwrap())
+        .map(text)
         .collect();
     let json: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
     let pi = |k: &str| {
@@ -917,9 +930,14 @@ fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtere
             "{page}: {headings:?}"
         );
     }
-    // Partitioning facets (groups, data categories) keep their filterable tables.
+    // Every browse page lists compact items and links to the filtered table; none repeats
+    // the table's rows.
     let group = html(out.join("groups/code_review/index.html"));
-    assert!(!select(&group, "table.dict-metrics tr[data-key]").is_empty());
+    assert!(select(&group, "table.dict tr[data-key]").is_empty());
+    assert!(!select(&group, ".item-list a.kp").is_empty());
+    assert!(
+        read(out.join("groups/code_review/index.html")).contains("href=\"/?group=code_review\"")
+    );
 }
 
 /// `build` prints errors only, each placed at its line and column like `check` places it;

@@ -186,16 +186,21 @@ fn versions_page_counts_what_each_version_added_removed_and_reports() {
         assert!(note.contains(words), "{words:?} in {note}");
     }
 
-    // The rows the removal links filter on carry the removal milestone and the editions.
-    let index = html(out.join("index.html"));
-    let removed = select(&index, "tr[data-key=\"counts.v13_10\"]");
-    assert_eq!(
-        removed[0].value().attr("data-f-milestone_removed"),
-        Some("16.0")
-    );
-    assert!(select(&index, "select[data-param=milestone_removed]").is_empty());
+    // The rows the removal links filter on carry the removal milestone and the editions (the
+    // tables draw removed rows from their data).
+    let data: serde_json::Value =
+        serde_json::from_str(&read(out.join("tables/metrics.json"))).unwrap();
+    let row = data["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key_path"] == "counts.v13_10")
+        .expect("the removed metric's row");
+    assert_eq!(row["f"]["milestone_removed"], "16.0");
     // Files outside `ee/` without `distribution` ship in both editions.
-    assert_eq!(removed[0].value().attr("data-f-edition"), Some("ce|ee"));
+    assert_eq!(row["f"]["edition"], "ce|ee");
+    let index = html(out.join("index.html"));
+    assert!(select(&index, "select[data-param=milestone_removed]").is_empty());
     // The page is in the navigation and its links resolve.
     assert!(select(&index, "nav a[href=\"/versions/\"]").len() == 1);
     check_links(&out, "/");

@@ -8,10 +8,10 @@ use super::{git, BuildError, Mode, Options, Timings};
 use crate::export;
 use crate::load::discover::is_gitlab_layout;
 use crate::load::Loaded;
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, DefinitionKind};
 use crate::model::layout;
 use crate::model::site::{Page, SiteInfo};
-use crate::render::{load_templates, RenderCache, RenderStats, Renderer, Sink, Templates};
+use crate::render::{self, load_templates, RenderCache, RenderStats, Renderer, Sink, Templates};
 use crate::search;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -240,7 +240,7 @@ fn data_downloads_each(
     each: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
     type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
-    let makers: [(&str, Make); 4] = [
+    let makers: [(&str, Make); 6] = [
         (
             layout::METRICS_JSON,
             Box::new(|| export::metrics_json(c, site)),
@@ -254,6 +254,14 @@ fn data_downloads_each(
             Box::new(|| export::metrics_csv(c, site)),
         ),
         (layout::EVENTS_CSV, Box::new(|| export::events_csv(c, site))),
+        (
+            layout::TABLE_DATA_METRICS,
+            Box::new(|| render::table_data(c, DefinitionKind::Metric)),
+        ),
+        (
+            layout::TABLE_DATA_EVENTS,
+            Box::new(|| render::table_data(c, DefinitionKind::Event)),
+        ),
     ];
     makers.par_iter().try_for_each(|(path, make)| {
         each(Page {

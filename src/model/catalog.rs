@@ -176,7 +176,7 @@ fn empty_facets() -> Vec<Facet> {
     vec![
         f(param::CATEGORY, "Data category", METRIC, Some("categories")),
         f(param::TIER, "Tier", BOTH, Some("tiers")),
-        f(param::STATUS, "Status", BOTH, None),
+        f(param::STATUS, "Status", BOTH, Some("statuses")),
         f(param::GROUP, "Group", BOTH, Some("groups")),
         f(param::DATA_SOURCE, "Data source", METRIC, None),
         f(param::TIME_FRAME, "Time frame", METRIC, None),

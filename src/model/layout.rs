@@ -37,6 +37,14 @@ pub const CHANGES_CSV: &str = "changes.csv";
 /// The downloads every site has, in the order they are listed.
 pub const DOWNLOADS: [&str; 4] = [METRICS_JSON, EVENTS_JSON, METRICS_CSV, EVENTS_CSV];
 
+/// The rows of the metrics and events tables, which the tables draw from (`static/site.js`).
+pub const TABLE_DATA_METRICS: &str = "tables/metrics.json";
+pub const TABLE_DATA_EVENTS: &str = "tables/events.json";
+pub const TABLE_DATA: [&str; 2] = [TABLE_DATA_METRICS, TABLE_DATA_EVENTS];
+/// How many rows a table page carries in its HTML: what a reader without JavaScript sees
+/// (with links to the browse pages for the rest) and what is on screen before the data loads.
+pub const TABLE_FIRST_ROWS: usize = 50;
+
 /// The tantivy index `metricdict search` reads.
 pub const SEARCH_INDEX_DIR: &str = "search/index";
 /// The static search shards the browser fetches.

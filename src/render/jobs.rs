@@ -6,7 +6,7 @@ use super::cache::{ctx_hash, key_of, links_key, RenderCache};
 use super::pages::filter_facets;
 use super::rows::{RowKind, Rows, Table, ROWS_MARKER};
 use super::{job, Body, Job, Renderer};
-use crate::model::catalog::{Catalog, DefinitionKind};
+use crate::model::catalog::{short_hash, Catalog, DefinitionKind};
 use crate::model::layout;
 use crate::model::version;
 use rayon::prelude::*;
@@ -81,13 +81,41 @@ impl Renderer {
                     RowKind::Event | RowKind::EventItem => DefinitionKind::Event,
                 };
                 let all: Vec<usize> = (0..rows.len(kind)).collect();
+                let removed = rows.removed(kind, &all);
+                let downloads = [
+                    (layout::METRICS_CSV, layout::METRICS_JSON),
+                    (layout::EVENTS_CSV, layout::EVENTS_JSON),
+                ];
+                // A new build's table data is never taken from a cache of the last one.
+                let version =
+                    short_hash(&format!("{}{:?}", self.site.build_time, self.site.commit));
+                // The page carries the first rows; the table draws the rest from its data.
+                let first: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| rows.removed(kind, &[i]) == 0)
+                    .take(layout::TABLE_FIRST_ROWS)
+                    .collect();
                 let mut ctx = self.context(nav, title);
                 ctx.insert("facets", &filter_facets(catalog, facet_kind));
                 ctx.insert("total", &all.len());
-                ctx.insert("removed_count", &rows.removed(kind, &all));
+                ctx.insert("removed_count", &removed);
                 ctx.insert("versions", &versions);
                 ctx.insert("rows", ROWS_MARKER[kind as usize]);
-                let tables = vec![Table { kind, rows: all }];
+                ctx.insert(
+                    "table",
+                    &serde_json::json!({
+                        "active": all.len() - removed,
+                        "active_text": thousands(all.len() - removed),
+                        "first": first.len(),
+                        "data": layout::TABLE_DATA[kind as usize],
+                        "csv": downloads[kind as usize].0,
+                        "json": downloads[kind as usize].1,
+                        "version": version,
+                        "browse": browse_links(catalog, facet_kind),
+                    }),
+                );
+                let tables = vec![Table { kind, rows: first }];
                 let key = reuse.key(&|| key_of(&(ctx_hash(template, &ctx), rows.key(&tables))));
                 let path = layout::page_file(url);
                 Job {
@@ -149,4 +177,28 @@ impl Renderer {
         }
         jobs
     }
+}
+
+/// `2750` as `2,750`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The browse pages that answer a table's filters without JavaScript: label and URL.
+fn browse_links(catalog: &Catalog, kind: DefinitionKind) -> Vec<serde_json::Value> {
+    catalog
+        .facets_for(kind)
+        .filter_map(|f| {
+            let path = f.path?;
+            Some(serde_json::json!({"label": f.label.to_lowercase(), "url": layout::facet_url(path)}))
+        })
+        .collect()
 }

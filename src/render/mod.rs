@@ -18,6 +18,7 @@ mod templates;
 mod versions;
 
 pub use cache::{RenderCache, RenderStats};
+pub use rows::table_data;
 pub use templates::{load_templates, TemplateError, Templates};
 
 use crate::model::catalog::Catalog;

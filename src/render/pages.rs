@@ -160,10 +160,8 @@ impl Renderer {
         )
     }
 
-    /// `/<facet>/<value>/`: the definitions carrying one value. Facets that partition the
-    /// dictionary (data category, group) list full, filterable table rows; tiers and data
-    /// classes, where one definition appears under several values, list compact items and link
-    /// to the filtered tables, so the site does not repeat the whole table once per value.
+    /// `/<facet>/<value>/`: the definitions carrying one value, as compact items, with a link
+    /// to the filtered table.
     pub(super) fn facet_page(
         &self,
         catalog: &Catalog,
@@ -173,18 +171,15 @@ impl Renderer {
         rows: &Rows,
     ) -> Job {
         let path = facet.path.expect("browse facets have a path");
-        let compact = matches!(facet.param, param::TIER | param::DATA_CLASS);
         let mut metrics = fv.metrics.clone();
         if facet.param == param::GROUP {
             // A group's performance-indicator metrics come first.
             metrics.sort_by_key(|&i| (catalog.metrics[i].performance_indicators.is_empty(), i));
         }
         let events = fv.events.clone();
-        let (mk, ek) = if compact {
-            (RowKind::MetricItem, RowKind::EventItem)
-        } else {
-            (RowKind::Metric, RowKind::Event)
-        };
+        // Compact items, not table rows: full rows here would repeat the table once per value
+        // (most of the output at 5k definitions); the page links to the filtered table.
+        let (mk, ek) = (RowKind::MetricItem, RowKind::EventItem);
         let filter = |table: &str, n: usize| -> Value {
             if n == 0 {
                 return Value::Null;
@@ -202,7 +197,6 @@ impl Renderer {
                 "metric_removed": rows.removed(mk, &metrics), "event_removed": rows.removed(ek, &events),
                 "metrics_url": filter(layout::HOME, metrics.len()), "events_url": filter(layout::EVENTS, events.len())}),
         );
-        ctx.insert("compact", &compact);
         let marker = |kind: RowKind, n: &[usize]| {
             if n.is_empty() {
                 ""
@@ -300,8 +294,12 @@ fn filtered_table_url(catalog: &Catalog, facet: &Facet, value: &str, table: &str
         param::DATA_CLASS => param::IDENTIFIER,
         p => p,
     };
-    let v: String =
-        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).collect();
+    // A query value as people write it: `code_review`, not `code%5Freview`.
+    const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'-')
+        .remove(b'.');
+    let v: String = percent_encoding::utf8_percent_encode(value, QUERY_VALUE).collect();
     format!("{table}?{p}={v}")
 }
 
@@ -394,11 +392,28 @@ pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Valu
             let values: Vec<Value> = values
                 .into_iter()
                 .filter_map(|(v, fv)| {
-                    let n = if kind == DefinitionKind::Metric {
-                        fv.metrics.len()
+                    // What the table shows for this value: definitions not removed (all of
+                    // them for a value only removed ones have, e.g. `status: removed`).
+                    let (n, active) = if kind == DefinitionKind::Metric {
+                        let n = fv.metrics.len();
+                        (
+                            n,
+                            fv.metrics
+                                .iter()
+                                .filter(|&&i| !catalog.metrics[i].removed)
+                                .count(),
+                        )
                     } else {
-                        fv.events.len()
+                        let n = fv.events.len();
+                        (
+                            n,
+                            fv.events
+                                .iter()
+                                .filter(|&&i| !catalog.events[i].removed)
+                                .count(),
+                        )
                     };
+                    let n = if active > 0 { active } else { n };
                     let label = if f.param == param::MILESTONE {
                         milestone_label(v)
                     } else {

@@ -150,6 +150,39 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
     ])
 }
 
+/// The rows a table draws from (`layout::TABLE_DATA`): each row's fields as its template
+/// sees them, without what only the HTML needs. `static/site.js` draws a row from them the
+/// way `metric_row.html`/`event_row.html` do; the browser tests compare the two.
+pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
+    const HTML_ONLY: [&str; 6] = [
+        "filter_attrs",
+        "slug",
+        "key_paths",
+        "time_frames",
+        "pis",
+        "properties",
+    ];
+    let rows: Vec<Value> = match kind {
+        DefinitionKind::Metric => (0..catalog.metrics.len())
+            .map(|i| metric_row(catalog, i))
+            .collect(),
+        DefinitionKind::Event => (0..catalog.events.len())
+            .map(|i| event_row(catalog, i))
+            .collect(),
+    };
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|mut row| {
+            if let Value::Object(o) = &mut row {
+                o.retain(|k, v| !HTML_ONLY.contains(&k.as_str()) && !v.is_null());
+            }
+            row
+        })
+        .collect();
+    let data = object([("format", 1.into()), ("rows", rows.into())]);
+    serde_json::to_vec(&data).expect("JSON values serialise")
+}
+
 /// A JSON object of these fields, in this order. The values are moved in: `json!` would
 /// serialize each nested value again, copying every field list and row of a page.
 pub(super) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {

@@ -156,7 +156,10 @@ impl Reply {
 /// Downloads, sitemap and search shards: made on first request after a rebuild.
 fn on_demand_reply(shared: &Shared, rest: &str) -> Option<Reply> {
     let made = || on_demand(shared);
-    let body = if layout::DOWNLOADS.contains(&rest) || rest == layout::SITEMAP {
+    let body = if layout::DOWNLOADS.contains(&rest)
+        || layout::TABLE_DATA.contains(&rest)
+        || rest == layout::SITEMAP
+    {
         made()?.downloads().get(rest).cloned()?
     } else if rest
         .strip_prefix(layout::SHARD_DIR)

@@ -2,13 +2,14 @@
 //! is set), launch it, drive a tab, take screenshots into `target/screenshots/`.
 
 use super::repo;
+use headless_chrome::protocol::cdp::Input;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub fn chromium() -> Option<PathBuf> {
     let found = [
@@ -143,4 +144,35 @@ pub fn axe_violations(tab: &Arc<Tab>, axe: &str) -> Vec<Value> {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// Types `q` into the search box: all but the last character as one text input (headless_chrome
+/// spends ~200 ms per key event), the last as a key press, as a person finishes typing.
+pub fn type_query(tab: &Arc<Tab>, q: &str) -> String {
+    eval(
+        tab,
+        "(() => { const b = document.querySelector('#q'); b.value = ''; b.focus(); return 1; })()",
+    );
+    let split = q.char_indices().last().map_or(0, |(i, _)| i);
+    tab.call_method(Input::InsertText {
+        text: q[..split].to_string(),
+    })
+    .unwrap();
+    tab.type_str(&q[split..]).unwrap();
+    first_result(tab, q)
+}
+
+/// The first row the search ranks, once the results for `q` are shown.
+pub fn first_result(tab: &Arc<Tab>, q: &str) -> String {
+    let js = "(() => { const r = [...document.querySelectorAll('[data-search-result]')].filter(e => !e.hidden); \
+              return r.length ? r[0].getAttribute('data-search-result') : ''; })()";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = eval(tab, "new URLSearchParams(location.search).get('q') || ''");
+        let first = eval(tab, js).as_str().unwrap_or("").to_string();
+        if (url == q && !first.is_empty()) || Instant::now() > deadline {
+            return first;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

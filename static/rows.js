@@ -1,0 +1,121 @@
+/* metricdict: how a table row is drawn from the table's data (templates/metric_row.html and
+ * event_row.html draw the same rows on the server; the browser tests compare them), and the CSV
+ * writer of "Export shown" (the same rules as export::csv, tested against it). Vanilla ES2017. */
+(function () {
+  'use strict';
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null && text !== '') e.textContent = text;
+    return e;
+  }
+
+  function cell(tr, col) {
+    var td = document.createElement('td');
+    td.setAttribute('data-col', col);
+    tr.appendChild(td);
+    return td;
+  }
+
+  function rowStart(d, key) {
+    var tr = document.createElement('tr');
+    if (d.removed) tr.className = 'removed';
+    tr.setAttribute('data-key', key);
+    tr.setAttribute('data-ord', String(d.ord));
+    tr.setAttribute('data-removed', d.removed ? 'true' : 'false');
+    return tr;
+  }
+
+  function tierPills(td, tiers) {
+    (tiers || []).forEach(function (t) { td.appendChild(el('span', 'pill tier tier-' + t.toLowerCase(), t)); });
+  }
+
+  // A row as templates/metric_row.html draws it (the browser tests compare the two). Every
+  // value goes in as text: descriptions and key paths are untrusted.
+  function drawMetric(d, base) {
+    var tr = rowStart(d, d.key_path);
+    var td = cell(tr, 'key_path');
+    var a = el('a', 'kp', d.key_path);
+    a.href = base + d.url;
+    var b = el('button', 'copy');
+    b.type = 'button';
+    b.setAttribute('data-copy', d.key_path);
+    b.setAttribute('aria-label', 'Copy key path');
+    td.append(a, ' ', b);
+    if (d.more_count) {
+      var more = el('span', 'more', '+' + d.more_count);
+      more.title = d.more_title;
+      td.append(' ', more);
+    }
+    cell(tr, 'description').appendChild(el('div', 'clamp', d.description));
+    td = cell(tr, 'group'); if (d.group) td.appendChild(el('span', 'brk', d.group));
+    td = cell(tr, 'data_category'); if (d.data_category) td.appendChild(el('span', 'pill cat cat-' + d.category_key, d.data_category));
+    td = cell(tr, 'status'); if (d.status) td.appendChild(el('span', 'badge status status-' + d.status_key, d.status_text));
+    td = cell(tr, 'time_frame'); if (d.time_frames_text) td.appendChild(el('span', 'mono-s', d.time_frames_text));
+    td = cell(tr, 'data_source'); if (d.data_source) td.appendChild(el('span', 'brk', d.data_source));
+    tierPills(cell(tr, 'tiers'), d.tiers);
+    cell(tr, 'milestone').textContent = d.milestone || '';
+    cell(tr, 'pi').textContent = d.pis_text || '';
+    return tr;
+  }
+
+  // A row as templates/event_row.html draws it.
+  function drawEvent(d, base) {
+    var tr = rowStart(d, d.action);
+    var td = cell(tr, 'action');
+    var a = el('a', 'kp', d.action);
+    a.href = base + d.url;
+    td.appendChild(a);
+    if (d.internal) {
+      var tag = el('span', 'tag', 'internal');
+      tag.title = 'Internal event';
+      td.append(' ', tag);
+    }
+    cell(tr, 'description').appendChild(el('div', 'clamp', d.description));
+    cell(tr, 'category').appendChild(el('span', 'mono-s brk', d.category));
+    td = cell(tr, 'identifiers');
+    (d.identifiers || []).forEach(function (i) { td.appendChild(el('span', 'pill ident', i)); });
+    td = cell(tr, 'properties'); if (d.properties_text) td.appendChild(el('span', 'mono-s', d.properties_text));
+    td = cell(tr, 'classification'); if (d.classification) td.appendChild(el('span', 'pill cls cls-' + d.classification_key, d.classification));
+    td = cell(tr, 'group'); if (d.group) td.appendChild(el('span', 'brk', d.group));
+    tierPills(cell(tr, 'tiers'), d.tiers);
+    cell(tr, 'milestone').textContent = d.milestone || '';
+    td = cell(tr, 'status'); if (d.status) td.appendChild(el('span', 'badge status status-' + d.status_key, d.status_text));
+    return tr;
+  }
+
+  // CSV as the csv crate writes metrics.csv: quotes only where needed, "\n" between records.
+  // Cells a spreadsheet would run as a formula get a leading ' (OWASP; export::csv::formula_safe).
+  var Csv = {
+    cell: function (v) {
+      v = String(v == null ? '' : v);
+      if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+      return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+    },
+    write: function (records) {
+      return records.map(function (r) { return r.map(Csv.cell).join(','); }).join('\n') + '\n';
+    },
+    // RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
+    parse: function (text) {
+      var out = [], rec = [], field = '', i = 0, quoted = false, c;
+      for (; i < text.length; i++) {
+        c = text[i];
+        if (quoted) {
+          if (c === '"') {
+            if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+          } else field += c;
+        } else if (c === '"') quoted = true;
+        else if (c === ',') { rec.push(field); field = ''; }
+        else if (c === '\n' || c === '\r') {
+          if (c === '\r' && text[i + 1] === '\n') i++;
+          rec.push(field); out.push(rec); rec = []; field = '';
+        } else field += c;
+      }
+      if (field !== '' || rec.length) { rec.push(field); out.push(rec); }
+      return out;
+    }
+  };
+
+  window.metricdictRows = { el: el, drawMetric: drawMetric, drawEvent: drawEvent, Csv: Csv };
+})();
