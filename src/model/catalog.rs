@@ -2,6 +2,7 @@
 //! they are grouped by, and the relations between them (metric ⇄ event).
 
 use super::definition::{Definition, Event, Metric, MetricEvent};
+use super::version::editions;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -89,6 +90,11 @@ pub fn metric_facet_values<'a>(m: &'a Metric, param: &str) -> Vec<std::borrow::C
         param::DATA_SOURCE => one(&m.data_source),
         param::TIME_FRAME => all(&m.time_frames),
         param::MILESTONE => one(&m.milestone),
+        param::MILESTONE_REMOVED => one(&m.milestone_removed),
+        param::EDITION => editions(&m.distributions, &m.source.rel)
+            .into_iter()
+            .map(|e| Borrowed(e.as_str()))
+            .collect(),
         param::PI => all(&m.performance_indicators),
         _ => Vec::new(),
     }
@@ -116,6 +122,11 @@ pub fn event_facet_values<'a>(e: &'a Event, param: &str) -> Vec<std::borrow::Cow
         param::GROUP => one(&e.group),
         param::STATUS => vec![Borrowed(e.status.as_str())],
         param::MILESTONE => one(&e.milestone),
+        param::MILESTONE_REMOVED => one(&e.milestone_removed),
+        param::EDITION => editions(&e.distributions, &e.source.rel)
+            .into_iter()
+            .map(|e| Borrowed(e.as_str()))
+            .collect(),
         param::DATA_CLASS => {
             let mut v: Vec<_> = all(&e.identifiers);
             v.extend(e.classification.iter().map(|s| Borrowed(s.as_str())));
@@ -134,6 +145,10 @@ pub mod param {
     pub const DATA_SOURCE: &str = "data_source";
     pub const TIME_FRAME: &str = "time_frame";
     pub const MILESTONE: &str = "milestone";
+    /// `milestone_removed`: with `milestone`, what a GitLab version reports (`model::version`).
+    pub const MILESTONE_REMOVED: &str = "milestone_removed";
+    /// `ce`, `ee`: the editions that ship a definition (`model::version::editions`).
+    pub const EDITION: &str = "edition";
     pub const PI: &str = "pi";
     /// Identifiers and classification together: the browse pages of `/data-classes/`.
     pub const DATA_CLASS: &str = "data_class";
@@ -166,6 +181,8 @@ fn empty_facets() -> Vec<Facet> {
         f(param::DATA_SOURCE, "Data source", METRIC, None),
         f(param::TIME_FRAME, "Time frame", METRIC, None),
         f(param::MILESTONE, "Milestone", BOTH, None),
+        f(param::MILESTONE_REMOVED, "Removed in", BOTH, None),
+        f(param::EDITION, "Edition", BOTH, None),
         f(param::PI, "Performance indicator", METRIC, None),
         f(param::DATA_CLASS, "Data class", EVENT, Some("data-classes")),
         f(param::EVENT_CATEGORY, "Category", EVENT, None),

@@ -14,6 +14,13 @@ pub const PRIVACY: &str = "privacy/";
 pub const IDENTIFIERS: &str = "identifiers/";
 /// What changed since a baseline.
 pub const CHANGES: &str = "changes/";
+/// What each GitLab version added, removed and reports.
+pub const VERSIONS: &str = "versions/";
+
+/// The tables' filter by GitLab version: `?version=17.3` (what 17.3 reports), with
+/// `&since=16.11` the difference from 16.11.
+pub const VERSION_PARAM: &str = "version";
+pub const SINCE_PARAM: &str = "since";
 
 /// The page served for unknown URLs.
 pub const NOT_FOUND_FILE: &str = "404.html";

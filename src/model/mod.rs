@@ -10,3 +10,4 @@ pub mod order;
 pub mod record;
 pub mod register;
 pub mod site;
+pub mod version;

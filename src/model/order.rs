@@ -1,6 +1,8 @@
 //! Orders people expect: tiers by price, data categories as GitLab's usage-data policy lists
 //! them, milestones as versions. Everything that sorts or lists these uses this module.
 
+use super::version::Milestone;
+
 /// Today's tiers, cheapest first.
 pub const TIERS: [&str; 3] = ["free", "premium", "ultimate"];
 
@@ -14,25 +16,19 @@ pub fn tier_rank(tier: &str) -> usize {
 
 /// `16.4`, `<13.9`, `8.10`: a GitLab milestone as definitions write it.
 pub fn is_milestone(s: &str) -> bool {
-    let s = s.strip_prefix('<').unwrap_or(s);
-    let mut parts = s.split('.');
-    let ok = |p: Option<&str>| {
-        p.is_some_and(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+    Milestone::parse(s).is_some()
 }
 
-/// Milestone order: `<13.9` before `13.9`, numbers compared numerically, anything else last.
-pub fn milestone_key(m: &str) -> (u32, u32, u32) {
-    let (before, rest) = match m.strip_prefix('<') {
-        Some(r) => (0, r),
-        None => (1, m),
-    };
-    let mut parts = rest.split('.').map(|p| p.parse::<u32>().ok());
-    match (parts.next().flatten(), parts.next().flatten()) {
-        (Some(a), Some(b)) => (a, b, before),
-        _ => (u32::MAX, u32::MAX, 0),
-    }
+/// Milestone order (as versions, `<13.9` just before `13.9`), anything that is not a
+/// milestone after every milestone, in text order.
+pub fn milestone_key(m: &str) -> (bool, Option<Milestone>, String) {
+    let parsed = Milestone::parse(m);
+    (parsed.is_none(), parsed, m.to_string())
+}
+
+/// How a milestone value reads on a page: `before 13.9` for `<13.9`, anything else as written.
+pub fn milestone_label(m: &str) -> String {
+    Milestone::parse(m).map_or_else(|| m.to_string(), Milestone::label)
 }
 
 #[cfg(test)]
@@ -47,8 +43,13 @@ mod tests {
         for bad in ["8", "8.1.2", "next", "", "<", "16.x", "v16.4"] {
             assert!(!is_milestone(bad), "{bad}");
         }
-        let mut v = vec!["13.10", "8.10", "<13.9", "13.2", "13.9", "19.5"];
+        let mut v = vec!["13.10", "unknown", "8.10", "<13.9", "13.2", "13.9", "19.5"];
         v.sort_by_key(|m| milestone_key(m));
-        assert_eq!(v, ["8.10", "13.2", "<13.9", "13.9", "13.10", "19.5"]);
+        assert_eq!(
+            v,
+            ["8.10", "13.2", "<13.9", "13.9", "13.10", "19.5", "unknown"]
+        );
+        assert_eq!(milestone_label("<13.9"), "before 13.9");
+        assert_eq!(milestone_label("16.4"), "16.4");
     }
 }

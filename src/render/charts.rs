@@ -3,7 +3,7 @@
 
 use crate::model::catalog::Catalog;
 use crate::model::definition::Metric;
-use crate::model::order::milestone_key;
+use crate::model::order::{milestone_key, milestone_label};
 use crate::text::escape_html;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 /// (no chart library or CDN), each with a title, a description and a data table.
 pub(super) fn milestone_charts(c: &Catalog) -> Vec<Value> {
     fn label(m: &Option<String>) -> &str {
-        m.as_deref().unwrap_or("unknown")
+        m.as_deref().unwrap_or("no milestone")
     }
     let mut milestones: Vec<String> = c
         .metrics
@@ -24,6 +24,8 @@ pub(super) fn milestone_charts(c: &Catalog) -> Vec<Value> {
         .map(str::to_string)
         .collect();
     milestones.sort_by_key(|m| milestone_key(m));
+    // What readers see: `before 13.9` is not "added in 13.9".
+    let labels: Vec<String> = milestones.iter().map(|m| milestone_label(m)).collect();
     let column: HashMap<&str, usize> = milestones
         .iter()
         .enumerate()
@@ -59,8 +61,8 @@ pub(super) fn milestone_charts(c: &Catalog) -> Vec<Value> {
     ]
     .into_iter()
     .map(|(id, title, series)| {
-        json!({"id": id, "title": title, "svg_html": bar_chart_svg(id, title, &milestones, &series),
-            "milestones": milestones, "series": series.iter().map(|(n, v)| json!({"name": n, "counts": v})).collect::<Vec<_>>()})
+        json!({"id": id, "title": title, "svg_html": bar_chart_svg(id, title, &labels, &series),
+            "milestones": labels, "series": series.iter().map(|(n, v)| json!({"name": n, "counts": v})).collect::<Vec<_>>()})
     })
     .collect()
 }

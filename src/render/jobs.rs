@@ -8,6 +8,7 @@ use super::rows::{RowKind, Rows, Table, ROWS_MARKER};
 use super::{job, Body, Job, Renderer};
 use crate::model::catalog::{short_hash, Catalog, DefinitionKind};
 use crate::model::layout;
+use crate::model::version;
 use rayon::prelude::*;
 
 /// The cache as the job list consults it: which pages can be reused, and keys that cost
@@ -43,6 +44,7 @@ impl Renderer {
         jobs.extend(self.browse_jobs(catalog, &reuse, rows));
         jobs.push(self.identifiers_page(catalog));
         jobs.push(self.privacy_page(catalog));
+        jobs.push(self.versions_page(catalog));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, layout::NOT_FOUND_FILE.to_string()));
         jobs
@@ -66,6 +68,11 @@ impl Renderer {
                 "Events",
             ),
         ];
+        // The version picker's choices, newest first, ordered here so no script sorts them.
+        let versions: Vec<String> = version::versions(catalog)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
         tables
             .into_iter()
             .map(|(kind, template, url, nav, title)| {
@@ -93,6 +100,7 @@ impl Renderer {
                 ctx.insert("facets", &filter_facets(catalog, facet_kind));
                 ctx.insert("total", &all.len());
                 ctx.insert("removed_count", &removed);
+                ctx.insert("versions", &versions);
                 ctx.insert("rows", ROWS_MARKER[kind as usize]);
                 ctx.insert(
                     "table",

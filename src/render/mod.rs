@@ -15,6 +15,7 @@ mod pages;
 mod privacy;
 mod rows;
 mod templates;
+mod versions;
 
 pub use cache::{RenderCache, RenderStats};
 pub use rows::table_data;

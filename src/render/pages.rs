@@ -6,6 +6,7 @@ use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
+use crate::model::order::{milestone_key, milestone_label};
 use crate::text::anchor;
 use crate::text::markdown;
 use serde_json::{json, Value};
@@ -374,11 +375,22 @@ pub(super) fn at_base(base: &str, url: Value) -> Value {
 pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Value> {
     catalog
         .facets_for(kind)
-        .filter(|f| f.param != param::DATA_CLASS)
+        // Rows carry these (`data-f-…`) and URLs filter on them, without a select of their
+        // own: removal milestones are reached from `/versions/`, editions from the URL.
+        .filter(|f| {
+            !matches!(
+                f.param,
+                param::DATA_CLASS | param::MILESTONE_REMOVED | param::EDITION
+            )
+        })
         .map(|f| {
-            let values: Vec<Value> = f
-                .values
-                .iter()
+            let mut values: Vec<(&String, &FacetValue)> = f.values.iter().collect();
+            if f.param == param::MILESTONE {
+                // Newest first, as versions (not as text: 13.10 after 13.9, 8.10 oldest).
+                values.sort_by_key(|(v, _)| std::cmp::Reverse(milestone_key(v)));
+            }
+            let values: Vec<Value> = values
+                .into_iter()
                 .filter_map(|(v, fv)| {
                     // What the table shows for this value: definitions not removed (all of
                     // them for a value only removed ones have, e.g. `status: removed`).
@@ -402,7 +414,12 @@ pub(super) fn filter_facets(catalog: &Catalog, kind: DefinitionKind) -> Vec<Valu
                         )
                     };
                     let n = if active > 0 { active } else { n };
-                    (n > 0).then(|| json!({"value": v, "label": v, "count": n}))
+                    let label = if f.param == param::MILESTONE {
+                        milestone_label(v)
+                    } else {
+                        v.clone()
+                    };
+                    (n > 0).then(|| json!({"value": v, "label": label, "count": n}))
                 })
                 .collect();
             json!({"param": url_param(f.param), "label": f.label, "values": values})

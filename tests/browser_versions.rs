@@ -1,0 +1,121 @@
+//! `/versions/` in headless Chromium: no wider than a 390 px phone, zero serious axe
+//! violations at 1440 and 390 px in light and dark, and its count links open the tables on
+//! exactly the rows they count.
+
+mod common;
+mod versions_fixture;
+use common::browser::*;
+use common::*;
+use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+use headless_chrome::Tab;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn viewport(tab: &Arc<Tab>, width: u32) {
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height: 900,
+        device_scale_factor: 1.0,
+        // Not `mobile`: a phone browser would zoom out to fit a page wider than the screen,
+        // hiding the overflow this test looks for.
+        mobile: false,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+}
+
+/// Rows shown once the table's script has applied the URL's filters.
+fn shown_after_filtering(tab: &Arc<Tab>) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while eval(tab, "!!document.querySelector('.dict-box.ready')") != true {
+        assert!(Instant::now() < deadline, "table script did not run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sorted(visible_keys(tab))
+}
+
+#[test]
+fn versions_page_fits_a_phone_passes_axe_and_links_to_the_rows_it_counts() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    versions_fixture::write_fixture(&defs);
+    let out = tmp.path().join("site");
+    build(&defs, &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    let axe = axe_source();
+
+    for width in [1440, 390] {
+        viewport(&tab, width);
+        for theme in ["light", "dark"] {
+            open(&tab, &format!("{base}versions/"));
+            eval(
+                &tab,
+                &format!("document.documentElement.setAttribute('data-theme', '{theme}')"),
+            );
+            let (page, view) = (
+                eval(&tab, "document.documentElement.scrollWidth")
+                    .as_u64()
+                    .unwrap(),
+                eval(&tab, "window.innerWidth").as_u64().unwrap(),
+            );
+            assert!(
+                page <= view,
+                "{width} px {theme}: page is {page} px wide in a {view} px view"
+            );
+            if let Some(axe) = &axe {
+                let violations = axe_violations(&tab, axe);
+                assert!(violations.is_empty(), "{width} px {theme}: {violations:#?}");
+            }
+            screenshot(&tab, &format!("versions-{width}-{theme}"));
+            eval(&tab, "document.getElementById('changes').scrollIntoView()");
+            screenshot(&tab, &format!("versions-{width}-{theme}-changes"));
+        }
+    }
+
+    // A count opens the table on exactly the rows it counts.
+    viewport(&tab, 1440);
+    for (cell, want) in [
+        (
+            "tr[data-milestone=\"16.0\"] td[data-change=metrics-removed] a",
+            vec!["counts.v13_10"],
+        ),
+        (
+            "tr[data-milestone=\"<13.9\"] td[data-change=metrics-added] a",
+            vec!["counts.before"],
+        ),
+        (
+            "tr[data-milestone=\"16.0\"] td[data-change=events-removed] a",
+            vec!["e_15_0"],
+        ),
+        (
+            "tr[data-milestone=\"13.10\"] td[data-change=metrics-added] a",
+            vec!["counts.v13_10"],
+        ),
+    ] {
+        open(&tab, &format!("{base}versions/"));
+        let count = tab.wait_for_element(cell).unwrap();
+        assert_eq!(
+            count.get_inner_text().unwrap(),
+            want.len().to_string(),
+            "{cell}"
+        );
+        count.click().unwrap();
+        tab.wait_until_navigated().unwrap();
+        let got = shown_after_filtering(&tab);
+        assert_eq!(got, want, "{cell}");
+    }
+}
