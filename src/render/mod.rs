@@ -14,6 +14,7 @@ mod jobs;
 mod pages;
 mod privacy;
 mod rows;
+mod structured;
 mod templates;
 
 pub use cache::{RenderCache, RenderStats};

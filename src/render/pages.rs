@@ -42,6 +42,18 @@ impl Renderer {
         if let Some(g) = &m.group {
             badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
         }
+        // The first page of each event the metric names (legacy events may share an action).
+        let event_url = |name: &str| {
+            catalog.metric_events[i]
+                .iter()
+                .find(|(me, hits)| me.name == name && !hits.is_empty())
+                .map(|(_, hits)| {
+                    layout::at_base(
+                        &self.site.base,
+                        &layout::event_url(&catalog.event_slugs[hits[0]]),
+                    )
+                })
+        };
         let key_paths = m.expanded_key_paths();
         let json_paths: Vec<Value> = key_paths
             .iter()
@@ -61,7 +73,14 @@ impl Renderer {
             ("removed", m.removed.into()),
             (
                 "fields",
-                fields(catalog, &self.site.base, &m.fields, DefinitionKind::Metric).into(),
+                fields(
+                    catalog,
+                    &self.site.base,
+                    &m.fields,
+                    DefinitionKind::Metric,
+                    &event_url,
+                )
+                .into(),
             ),
             ("events", events.into()),
             ("source", self.source(&m.source.rel)),
@@ -118,7 +137,14 @@ impl Renderer {
             ("internal", e.internal.into()),
             (
                 "fields",
-                fields(catalog, &self.site.base, &e.fields, DefinitionKind::Event).into(),
+                fields(
+                    catalog,
+                    &self.site.base,
+                    &e.fields,
+                    DefinitionKind::Event,
+                    &|_| None,
+                )
+                .into(),
             ),
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
