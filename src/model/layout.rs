@@ -27,6 +27,8 @@ pub const EVENTS_CSV: &str = "events.csv";
 /// The comparison with a baseline, when there is one.
 pub const CHANGES_JSON: &str = "changes.json";
 pub const CHANGES_CSV: &str = "changes.csv";
+/// The query templates of definition pages, resolved, for scripts ("Copy the query").
+pub const QUERIES_JSON: &str = "queries.json";
 /// The downloads every site has, in the order they are listed.
 pub const DOWNLOADS: [&str; 4] = [METRICS_JSON, EVENTS_JSON, METRICS_CSV, EVENTS_CSV];
 

@@ -83,6 +83,7 @@ impl Renderer {
                 .into(),
             ),
             ("events", events.into()),
+            ("queries", self.metric_queries(m)),
             ("source", self.source(&m.source.rel)),
             ("badges", badges.into()),
         ]);
@@ -149,6 +150,7 @@ impl Renderer {
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
             ("metrics", metrics.into()),
+            ("queries", self.event_queries(e)),
             ("source", self.source(&e.source.rel)),
             ("badges", badges.into()),
         ]);
