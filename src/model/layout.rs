@@ -14,6 +14,8 @@ pub const PRIVACY: &str = "privacy/";
 pub const IDENTIFIERS: &str = "identifiers/";
 /// What changed since a baseline.
 pub const CHANGES: &str = "changes/";
+/// Check a Service Ping payload (in the browser).
+pub const PAYLOAD: &str = "payload/";
 
 /// The page served for unknown URLs.
 pub const NOT_FOUND_FILE: &str = "404.html";

@@ -62,7 +62,8 @@ SELECT
   ping_deployment_type,
   metrics_path,
   SUM(monthly_metric_value) AS monthly_metric_value,
-  COUNT(DISTINCT IFF(monthly_metric_value > 0, dim_installation_id, NULL)) AS installation_count -- installations reporting usage that month
+  -- installations reporting usage that month
+  COUNT(DISTINCT IFF(monthly_metric_value > 0, dim_installation_id, NULL)) AS installation_count
 FROM common_mart.mart_ping_instance_metric_monthly -- the last ping of each month
 WHERE ping_created_date_month >= DATEADD(month, -12, CURRENT_DATE)
   AND metrics_path = {key_path}

@@ -119,11 +119,9 @@ fn readable(v: &Value, depth: usize) -> String {
         Value::Object(m) if m.is_empty() => "<span class=\"muted\">(empty)</span>".to_string(),
         Value::Object(m) => key_values(m, depth),
         Value::Array(a) if a.is_empty() => "<span class=\"muted\">(none)</span>".to_string(),
-        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => a
-            .iter()
-            .map(scalar_html)
-            .collect::<Vec<_>>()
-            .join(", "),
+        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            a.iter().map(scalar_html).collect::<Vec<_>>().join(", ")
+        }
         Value::Array(a) => {
             let mut out = String::from("<ol class=\"kv-list\">");
             for x in a {
