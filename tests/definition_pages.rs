@@ -32,6 +32,10 @@ options:
   config:
     gitlab_ci: shared_runners_enabled
   events: [first_event, second_event]
+additional_properties:
+  label:
+    description: The branch kind
+    type: string
 odd_shape:
   - plain: "<b>bold?</b>"
     nested:
@@ -140,16 +144,46 @@ fn metric_events_and_options_read_as_lists_with_links() {
         select(&page, ".fields b").is_empty(),
         "HTML in values stays text"
     );
+
+    // Properties where the page has no Properties section: a table, a row and anchor each.
+    let props = field(&page, "additional_properties");
+    let row = props
+        .select(&scraper::Selector::parse("tbody tr").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(row.value().attr("id"), Some("additional_properties-label"));
+    assert_eq!(flat(&row), "label #The branch kind typestring");
+    assert_eq!(
+        select(&page, "a[href='#additional_properties-label']").len(),
+        1
+    );
 }
 
 #[test]
 fn event_properties_and_trackers_read_as_tables_with_anchors() {
     let (_t, out) = built();
     let page = html(out.join("events/finish_tool_call/index.html"));
-    assert!(select(&page, ".fields pre").is_empty(), "no raw JSON block");
-    let props = field(&page, "additional_properties");
-    let rows: Vec<(String, String, String)> = props
-        .select(&scraper::Selector::parse("tbody tr").unwrap())
+    assert_eq!(
+        select(&page, "main pre").len(),
+        select(&page, ".queries pre").len(),
+        "no raw JSON block: the only preformatted text is the warehouse query"
+    );
+    let links: Vec<String> = field(&page, "additional_properties")
+        .select(&scraper::Selector::parse("a").unwrap())
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "#property-session_id",
+            "#property-tool_name",
+            "#property-bare"
+        ]
+    );
+    // The Properties table describes each property once, with an anchor; the field in the
+    // definition list names them, linked to their rows.
+    let rows: Vec<(String, String, String)> = select(&page, "#h-properties ~ table tbody tr")
+        .iter()
         .map(|r| {
             let cell = |css: &str| {
                 r.select(&scraper::Selector::parse(css).unwrap())
@@ -165,22 +199,20 @@ fn event_properties_and_trackers_read_as_tables_with_anchors() {
         })
         .collect();
     assert_eq!(rows.len(), 3, "{rows:?}");
-    assert_eq!(rows[0].0, "additional_properties-session_id");
+    assert_eq!(rows[0].0, "property-session_id");
     assert_eq!(rows[0].1, "session_id #");
     assert_eq!(rows[0].2, "Session ID that connects this event to others");
     // Descriptions are markdown, sanitised as everywhere: the script is dropped, the words stay.
     assert!(rows[1].2.starts_with("Name of the"), "{:?}", rows[1]);
-    assert!(rows[1].2.contains("type") && rows[1].2.contains("string"));
+    // Keys besides the description read as a key/value list, not JSON.
+    assert!(rows[1].2.ends_with("typestring"), "{:?}", rows[1]);
     assert_eq!(rows[2].1, "bare #");
     assert!(
         select(&page, "main script").is_empty(),
         "no script from a description"
     );
-    // Each property's anchor links to itself.
-    assert_eq!(
-        select(&page, "a[href='#additional_properties-tool_name']").len(),
-        1
-    );
+    // Each property's row links to itself, and the definition list links to it.
+    assert_eq!(select(&page, "a[href='#property-tool_name']").len(), 2);
     let trackers = flat(&field(&page, "extra_trackers"));
     for part in [
         "tracking_class",

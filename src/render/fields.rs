@@ -70,7 +70,13 @@ pub(super) fn fields(
             );
             let field_anchor = anchor(name);
             let value_html = match block {
-                Some(_) => structured_html(name, v, &field_anchor, event_url),
+                Some(_) => structured_html(
+                    name,
+                    v,
+                    &field_anchor,
+                    event_url,
+                    kind == DefinitionKind::Event,
+                ),
                 None => field_value_html(&items, code),
             };
             object([

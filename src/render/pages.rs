@@ -2,11 +2,11 @@
 
 use super::fields::fields;
 use super::rows::{object, RowKind, Rows, Table, ROWS_MARKER};
+use super::structured::{details_html, property_id};
 use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
-use crate::text::anchor;
 use crate::text::markdown;
 use serde_json::{json, Value};
 
@@ -100,9 +100,10 @@ impl Renderer {
             .iter()
             .map(|p| json!({
                 "name": p.name,
-                "anchor": format!("property-{}", anchor(&p.name)),
+                "anchor": property_id(&p.name),
                 "description_html": markdown(p.description.as_deref().unwrap_or("")),
                 "block": p.details.as_ref().map(|d| serde_json::to_string_pretty(d).unwrap_or_default()),
+                "details_html": p.details.as_ref().and_then(details_html),
             }))
             .collect();
         let identifiers: Vec<Value> = e

@@ -12,21 +12,62 @@ const MAX_DEPTH: usize = 12;
 
 /// The HTML of a structured field value. `field_anchor` prefixes the ids of property rows;
 /// `event_url` gives the page of an event named in a metric's `events`, when there is one.
+/// On event pages (`on_event_page`) properties are described in the page's own Properties
+/// table (`#property-<name>`), so the field lists their names linked there instead of
+/// repeating it.
 pub(super) fn structured_html(
     name: &str,
     value: &Value,
     field_anchor: &str,
     event_url: &dyn Fn(&str) -> Option<String>,
+    on_event_page: bool,
 ) -> String {
     match (name, value) {
         ("events", Value::Array(list)) if list.iter().all(is_event_entry) => {
             events_list(list, event_url)
+        }
+        ("additional_properties" | "extra_properties", Value::Object(props)) if on_event_page => {
+            property_links(props)
         }
         ("additional_properties" | "extra_properties", Value::Object(props)) => {
             properties_table(props, field_anchor)
         }
         (_, v) => readable(v, 0),
     }
+}
+
+/// The id of a property's row in an event page's Properties table.
+pub(super) fn property_id(name: &str) -> String {
+    format!("property-{}", anchor(name))
+}
+
+/// Property names, each linked to its row in the page's Properties table.
+fn property_links(props: &Map<String, Value>) -> String {
+    let links: Vec<String> = props
+        .keys()
+        .map(|name| {
+            format!(
+                "<a href=\"#{}\"><code>{}</code></a>",
+                escape_html(&property_id(name)),
+                escape_html(name)
+            )
+        })
+        .collect();
+    format!(
+        "{} <span class=\"muted\">(described under Properties)</span>",
+        links.join(", ")
+    )
+}
+
+/// A property's keys besides its description, as a readable key/value list.
+pub(super) fn details_html(details: &Value) -> Option<String> {
+    let rest: Map<String, Value> = details
+        .as_object()?
+        .iter()
+        .filter(|(k, v)| k.as_str() != "description" || !v.is_string())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!rest.is_empty()).then(|| key_values(&rest, 1))
 }
 
 /// `{name: …, unique: …}`, as a metric's `events` list entries are written.
