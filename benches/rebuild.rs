@@ -82,6 +82,7 @@ fn main() {
         title: "Metrics Dictionary".into(),
         templates: None,
         static_dir: None,
+        queries: None,
         build_time: None,
         baseline: None,
         warnings: metricdict::load::Warnings::Placed,

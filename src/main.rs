@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args, &config),
         Command::Serve(args) => cli::serve::run(args, config, cli.config.clone()),
         Command::Search(args) => cli::search::run(args, &config),
+        Command::Payload(args) => cli::payload::run(args, &config),
         Command::New(args) => cli::new::run(*args, &config),
         Command::Ci(args) => {
             print!("{}", cli::new::ci_template(args.platform));

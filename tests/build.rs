@@ -629,7 +629,7 @@ fn logs_suit_terminals_and_ci() {
     );
     let last = err.lines().last().unwrap();
     assert!(
-        last.starts_with("built 40 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
+        last.starts_with("built 41 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
         "{last}"
     );
     let o = bin()

@@ -17,29 +17,32 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("export", &["model", "text", "load"]),
     ("changes", &["model", "text", "load"]),
     ("report", &["model", "text", "load"]),
+    ("payload", &["model", "text", "load"]),
     (
         "build",
         &[
-            "model", "text", "load", "render", "search", "export", "changes", "report",
+            "model", "text", "load", "render", "search", "export", "changes", "report", "payload",
         ],
     ),
     (
         "serve",
         &[
-            "model", "text", "load", "render", "search", "export", "changes", "report", "build",
+            "model", "text", "load", "render", "search", "export", "changes", "report", "payload",
+            "build",
         ],
     ),
     (
         "author",
         &[
-            "model", "text", "load", "render", "search", "export", "changes", "report", "build",
+            "model", "text", "load", "render", "search", "export", "changes", "report", "payload",
+            "build",
         ],
     ),
     (
         "cli",
         &[
-            "model", "text", "load", "render", "search", "export", "changes", "report", "build",
-            "serve", "author",
+            "model", "text", "load", "render", "search", "export", "changes", "report", "payload",
+            "build", "serve", "author",
         ],
     ),
 ];

@@ -33,6 +33,7 @@ fn options(defs: PathBuf, templates: Option<PathBuf>) -> Options {
         title: "Test".into(),
         templates,
         static_dir: None,
+        queries: None,
         build_time: None,
         baseline: None,
         warnings: metricdict::load::Warnings::Placed,

@@ -56,6 +56,9 @@ pub struct Options {
     pub title: String,
     pub templates: Option<PathBuf>,
     pub static_dir: Option<PathBuf>,
+    /// Warehouse query templates for definition pages; `None`: GitLab's when the definitions
+    /// are laid out like GitLab's, else none.
+    pub queries: Option<crate::model::queries::QueryTemplates>,
     /// Fixed build time (the dev server keeps one for its whole run); `None`: now.
     pub build_time: Option<String>,
     /// Compare with this baseline on `/changes/` (and `changes.json`, `changes.csv`).

@@ -10,6 +10,7 @@ use crate::load::discover::is_gitlab_layout;
 use crate::load::Loaded;
 use crate::model::catalog::{Catalog, DefinitionKind};
 use crate::model::layout;
+use crate::model::queries::QueryTemplates;
 use crate::model::site::{Page, SiteInfo};
 use crate::render::{self, load_templates, RenderCache, RenderStats, Renderer, Sink, Templates};
 use crate::search;
@@ -151,7 +152,16 @@ pub fn render_site(
     let commit = cache.commit(opts);
     let site = site_info(opts, &loaded.catalog, commit);
     let assets = assets(opts.static_dir.as_deref(), cache.mode)?;
-    let renderer = Renderer::new(cache.templates(opts)?, site.clone(), assets.links);
+    let queries = opts.queries.clone().unwrap_or_else(|| {
+        let gitlab = opts.definitions.iter().all(|d| is_gitlab_layout(d));
+        if gitlab {
+            QueryTemplates::gitlab()
+        } else {
+            QueryTemplates::default()
+        }
+    });
+    let renderer = Renderer::new(cache.templates(opts)?, site.clone(), assets.links)
+        .with_queries(queries.clone());
     timings.lap("templates", &mut t);
     let catalog = &loaded.catalog;
     let (mut files, stats) = match (cache.mode, sink) {
@@ -181,6 +191,7 @@ pub fn render_site(
         None => None,
     };
     files.push(renderer.changes_page(changes.as_ref())?);
+    files.push(export::queries_json(&queries, &site));
     if let Some(ch) = &changes {
         files.extend(export::changes(ch, &site));
     }

@@ -63,6 +63,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Search a built site's index.
     Search(SearchArgs),
+    /// Check a Service Ping payload against the definitions: what each value means, keys with
+    /// no definition, active definitions missing (exit 0; 1 with --strict and an undefined
+    /// key; 2 when the file is not a payload).
+    Payload(PayloadArgs),
     /// Write a new event or metric definition: prompts on a terminal, flags otherwise.
     #[command(after_help = NEW_EXAMPLES)]
     New(Box<NewArgs>),
@@ -235,6 +239,30 @@ pub struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SearchFormat,
+}
+
+#[derive(Args)]
+pub struct PayloadArgs {
+    /// The payload: a JSON file as GitLab shows it in Admin area → Usage statistics.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sources: Sources,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: PayloadFormat,
+    /// Exit 1 when a key of the payload has no definition (for CI).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// How `metricdict payload` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PayloadFormat {
+    /// Readable lines: each value with its definition, then what is unknown and missing.
+    Human,
+    /// The report as JSON: values, unknown, missing, totals.
+    Json,
 }
 
 /// How `metricdict search` prints its results.

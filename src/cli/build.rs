@@ -29,6 +29,7 @@ fn options(args: &BuildArgs, config: Config) -> build::Options {
             .unwrap_or_else(|| "Metrics Dictionary".into()),
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
+        queries: config.queries,
         build_time: None,
         baseline: match (args.baseline, args.baseline_ref) {
             (Some(b), _) if b.starts_with("http://") || b.starts_with("https://") => {

@@ -1,5 +1,7 @@
 //! Settings from `metricdict.toml` (optional) merged under command-line flags.
 
+use metricdict::model::queries::QueryTemplates;
+use metricdict::text::sql::check_template;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,9 @@ pub struct Config {
     pub templates: Option<PathBuf>,
     /// Folder of static-asset overrides (default `static/` when it exists).
     pub static_dir: Option<PathBuf>,
+    /// Warehouse query templates for definition pages (default: GitLab's, for dictionaries
+    /// laid out like GitLab's). Present, it replaces the defaults whole.
+    pub queries: Option<QueryTemplates>,
 }
 
 impl Config {
@@ -41,6 +46,22 @@ impl Config {
         use anyhow::Context;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+        let config: Config =
+            toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+        if let Some(q) = &config.queries {
+            check_queries(q).with_context(|| format!("{} is not valid", path.display()))?;
+        }
+        Ok(config)
     }
+}
+
+/// Every query template names only placeholders its kind has.
+fn check_queries(q: &QueryTemplates) -> anyhow::Result<()> {
+    for (kind, templates, known) in q.by_kind() {
+        for t in templates {
+            check_template(&t.sql, known)
+                .map_err(|e| anyhow::anyhow!("[[queries.{kind}]] {:?}: {e}", t.label))?;
+        }
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod common;
 pub mod config;
 pub mod init;
 pub mod new;
+pub mod payload;
 pub mod search;
 pub mod serve;
 

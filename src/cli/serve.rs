@@ -26,6 +26,7 @@ fn options(args: &ServeArgs, config: Config) -> build::Options {
         title: config.title.unwrap_or_else(|| "Metrics Dictionary".into()),
         templates: existing_dir(args.templates, config.templates, "templates"),
         static_dir: existing_dir(args.static_dir, config.static_dir, "static"),
+        queries: config.queries,
         build_time: None,
         baseline: None,
         warnings: Warnings::Counted,

@@ -14,7 +14,31 @@ pub use self::sitemap::sitemap;
 
 use crate::model::changes::Changes;
 use crate::model::layout;
+use crate::model::queries::QueryTemplates;
 use crate::model::site::{Page, SiteInfo};
+
+/// `queries.json`: the query templates definition pages fill, for scripts that offer the same
+/// queries elsewhere: `{ "generated", "quoting", "placeholders": {kind: [names]}, "templates":
+/// {source_title, source_url, metric, event, legacy_event} }`.
+pub fn queries_json(q: &QueryTemplates, site: &SiteInfo) -> Page {
+    let placeholders: serde_json::Map<String, serde_json::Value> = q
+        .by_kind()
+        .iter()
+        .map(|(kind, _, known)| (kind.to_string(), serde_json::json!(known)))
+        .collect();
+    let doc = serde_json::json!({
+        "generated": site.stamp(),
+        "quoting": "Each {placeholder} becomes a single-quoted Snowflake string literal: \\ doubled first, then ' doubled; line feed, carriage return, tab and NUL written \\n, \\r, \\t, \\0. {{ and }} are literal braces.",
+        "placeholders": placeholders,
+        "templates": q,
+    });
+    Page {
+        path: layout::QUERIES_JSON.into(),
+        content: serde_json::to_vec_pretty(&doc)
+            .expect("json serialises")
+            .into(),
+    }
+}
 
 /// `changes.json` and `changes.csv`: the comparison with the baseline, stamped.
 pub fn changes(c: &Changes, site: &SiteInfo) -> Vec<Page> {

@@ -21,6 +21,8 @@ pub const VERSIONS: &str = "versions/";
 /// `&since=16.11` the difference from 16.11.
 pub const VERSION_PARAM: &str = "version";
 pub const SINCE_PARAM: &str = "since";
+/// Check a Service Ping payload (in the browser).
+pub const PAYLOAD: &str = "payload/";
 
 /// The page served for unknown URLs.
 pub const NOT_FOUND_FILE: &str = "404.html";
@@ -34,6 +36,8 @@ pub const EVENTS_CSV: &str = "events.csv";
 /// The comparison with a baseline, when there is one.
 pub const CHANGES_JSON: &str = "changes.json";
 pub const CHANGES_CSV: &str = "changes.csv";
+/// The query templates of definition pages, resolved, for scripts ("Copy the query").
+pub const QUERIES_JSON: &str = "queries.json";
 /// The downloads every site has, in the order they are listed.
 pub const DOWNLOADS: [&str; 4] = [METRICS_JSON, EVENTS_JSON, METRICS_CSV, EVENTS_CSV];
 

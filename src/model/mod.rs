@@ -7,6 +7,7 @@ pub mod definition;
 pub mod diagnostics;
 pub mod layout;
 pub mod order;
+pub mod queries;
 pub mod record;
 pub mod register;
 pub mod site;

@@ -3,18 +3,21 @@
 
 use super::pages::{at_base, facet_url};
 use super::rows::object;
+use super::structured::structured_html;
 use crate::model::catalog::{param, Catalog, DefinitionKind};
 use crate::model::definition::normalize_group;
 use crate::text::{anchor, escape_html};
 use serde_json::{Map, Value};
 
 /// Every field of a definition for its page, in file order, with links where a value has a
-/// page of its own (group, data category, tier) or is a URL.
+/// page of its own (group, data category, tier) or is a URL. Structured values read as lists
+/// and tables; `event_url` links the events a metric names to their pages.
 pub(super) fn fields(
     catalog: &Catalog,
     base: &str,
     raw: &Map<String, Value>,
     kind: DefinitionKind,
+    event_url: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Value> {
     raw.iter()
         .filter(|(k, _)| k.as_str() != "description")
@@ -65,10 +68,20 @@ pub(super) fn fields(
                 name.as_str(),
                 "key_path" | "action" | "instrumentation_class" | "category"
             );
-            let value_html = field_value_html(&items, block.as_deref(), code);
+            let field_anchor = anchor(name);
+            let value_html = match block {
+                Some(_) => structured_html(
+                    name,
+                    v,
+                    &field_anchor,
+                    event_url,
+                    kind == DefinitionKind::Event,
+                ),
+                None => field_value_html(&items, code),
+            };
             object([
                 ("name", name.as_str().into()),
-                ("anchor", anchor(name).into()),
+                ("anchor", field_anchor.into()),
                 ("items", items.into()),
                 ("code", code.into()),
                 ("block", block.into()),
@@ -78,14 +91,11 @@ pub(super) fn fields(
         .collect()
 }
 
-/// A field's value as HTML: preformatted text for `block`, else the items comma-separated
-/// (`<code>` when `code`, links where they have a URL), else a muted dash. Made here, not in
-/// `field.html`: a page has some 25 fields, and tera's per-item lookups were a tenth of a
-/// cold build's CPU. `items`, `block` and `code` stay in the context for custom templates.
-fn field_value_html(items: &[Value], block: Option<&str>, code: bool) -> String {
-    if let Some(b) = block.filter(|b| !b.is_empty()) {
-        return format!("<pre class=\"block\"><code>{}</code></pre>", escape_html(b));
-    }
+/// A scalar or flat-list field's value as HTML: the items comma-separated (`<code>` when
+/// `code`, links where they have a URL), else a muted dash. Made here, not in `field.html`:
+/// a page has some 25 fields, and tera's per-item lookups were a tenth of a cold build's
+/// CPU. `items`, `block` and `code` stay in the context for custom templates.
+fn field_value_html(items: &[Value], code: bool) -> String {
     if items.is_empty() {
         return "<span class=\"muted\">—</span>".to_string();
     }

@@ -45,6 +45,10 @@ impl Renderer {
         jobs.push(self.identifiers_page(catalog));
         jobs.push(self.privacy_page(catalog));
         jobs.push(self.versions_page(catalog));
+        // The payload check runs in the browser against metrics.json, found relative to it.
+        let mut ctx = self.context("payload", "Check a payload");
+        ctx.insert("metrics_json", layout::METRICS_JSON);
+        jobs.push(job("payload.html", ctx, layout::page_file(layout::PAYLOAD)));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, layout::NOT_FOUND_FILE.to_string()));
         jobs

@@ -13,7 +13,9 @@ mod fields;
 mod jobs;
 mod pages;
 mod privacy;
+mod queries;
 mod rows;
+mod structured;
 mod templates;
 mod versions;
 
@@ -22,6 +24,7 @@ pub use rows::table_data;
 pub use templates::{load_templates, TemplateError, Templates};
 
 use crate::model::catalog::Catalog;
+use crate::model::queries::QueryTemplates;
 use crate::model::site::{Page, SiteInfo};
 use cache::ctx_hash;
 use rows::{splice_rows, Rows, Table};
@@ -101,6 +104,8 @@ pub struct Renderer {
     /// Header (by section) and footer HTML: the same on thousands of pages, so rendered once.
     /// A template error in them is an error of every page using them.
     chrome: std::sync::RwLock<HashMap<String, Result<Value, TemplateError>>>,
+    /// Warehouse query templates definition pages fill ("Copy the query").
+    queries: QueryTemplates,
 }
 
 impl Renderer {
@@ -120,7 +125,14 @@ impl Renderer {
             assets,
             shared: shared.0,
             chrome: Default::default(),
+            queries: QueryTemplates::default(),
         }
+    }
+
+    /// The query templates definition pages fill (none unless given).
+    pub fn with_queries(mut self, queries: QueryTemplates) -> Renderer {
+        self.queries = queries;
+        self
     }
 
     fn context(&self, nav: &str, title: &str) -> Ctx {
@@ -204,6 +216,7 @@ impl Renderer {
         let mut ctx = Ctx::default();
         ctx.insert("site", &self.site);
         ctx.insert("assets", &self.assets);
+        ctx.insert("queries", &self.queries);
         ctx_hash("", &ctx)
     }
 

@@ -2,12 +2,12 @@
 
 use super::fields::fields;
 use super::rows::{object, RowKind, Rows, Table, ROWS_MARKER};
+use super::structured::{details_html, property_id};
 use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
 use crate::model::order::{milestone_key, milestone_label};
-use crate::text::anchor;
 use crate::text::markdown;
 use serde_json::{json, Value};
 
@@ -43,6 +43,18 @@ impl Renderer {
         if let Some(g) = &m.group {
             badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
         }
+        // The first page of each event the metric names (legacy events may share an action).
+        let event_url = |name: &str| {
+            catalog.metric_events[i]
+                .iter()
+                .find(|(me, hits)| me.name == name && !hits.is_empty())
+                .map(|(_, hits)| {
+                    layout::at_base(
+                        &self.site.base,
+                        &layout::event_url(&catalog.event_slugs[hits[0]]),
+                    )
+                })
+        };
         let key_paths = m.expanded_key_paths();
         let json_paths: Vec<Value> = key_paths
             .iter()
@@ -62,9 +74,17 @@ impl Renderer {
             ("removed", m.removed.into()),
             (
                 "fields",
-                fields(catalog, &self.site.base, &m.fields, DefinitionKind::Metric).into(),
+                fields(
+                    catalog,
+                    &self.site.base,
+                    &m.fields,
+                    DefinitionKind::Metric,
+                    &event_url,
+                )
+                .into(),
             ),
             ("events", events.into()),
+            ("queries", self.metric_queries(m)),
             ("source", self.source(&m.source.rel)),
             ("badges", badges.into()),
         ]);
@@ -81,9 +101,10 @@ impl Renderer {
             .iter()
             .map(|p| json!({
                 "name": p.name,
-                "anchor": format!("property-{}", anchor(&p.name)),
+                "anchor": property_id(&p.name),
                 "description_html": markdown(p.description.as_deref().unwrap_or("")),
                 "block": p.details.as_ref().map(|d| serde_json::to_string_pretty(d).unwrap_or_default()),
+                "details_html": p.details.as_ref().and_then(details_html),
             }))
             .collect();
         let identifiers: Vec<Value> = e
@@ -119,11 +140,19 @@ impl Renderer {
             ("internal", e.internal.into()),
             (
                 "fields",
-                fields(catalog, &self.site.base, &e.fields, DefinitionKind::Event).into(),
+                fields(
+                    catalog,
+                    &self.site.base,
+                    &e.fields,
+                    DefinitionKind::Event,
+                    &|_| None,
+                )
+                .into(),
             ),
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
             ("metrics", metrics.into()),
+            ("queries", self.event_queries(e)),
             ("source", self.source(&e.source.rel)),
             ("badges", badges.into()),
         ]);

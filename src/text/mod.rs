@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod markdown;
+pub mod sql;
 
 pub use escape::{anchor, escape_html, terminal_safe};
 pub use markdown::{markdown, plain_text};
