@@ -16,6 +16,21 @@
       .filter(function (x) { return x !== ''; });
   }
 
+  // "What does version X send?" as model::version::reported_by decides it: a definition is
+  // reported (2) from its milestone on until its milestone_removed; `<13.9` (introduced before
+  // 13.9) and a missing milestone make it "may be" (1) where the data cannot say; otherwise 0.
+  function version(s) {
+    var m = /^(<)?(\d{1,4})\.(\d{1,4})$/.exec(String(s || '').trim());
+    return m ? { n: Number(m[2]) * 10000 + Number(m[3]), before: !!m[1] } : null;
+  }
+  function reportedBy(r, v) {
+    var a = version((r.f.milestone || [])[0]);
+    var gone = version((r.f.milestone_removed || [])[0]);
+    var added = !a ? 1 : a.n <= v.n ? 2 : a.before ? 1 : 0;
+    var kept = gone ? (gone.n <= v.n ? 0 : gone.before ? 1 : 2) : (r.removed ? 1 : 2);
+    return Math.min(added, kept);
+  }
+
   // 2750 -> "2,750", as the page's own count (render::jobs) writes it.
   function fmt(n) { return Number(n).toLocaleString('en-US'); }
 
@@ -114,6 +129,7 @@
     var selects = Array.prototype.slice.call(box.querySelectorAll('select[data-param]'));
     var cols = Array.prototype.slice.call(box.querySelectorAll('.fb-cols input[data-col]'));
     var draw = kind === 'events' ? R.drawEvent : R.drawMetric;
+    var versionSelect = box.querySelector('select[data-param=version]');
 
     // Known filter params (lower-case -> name as written in the URL): the selects, plus every
     // filter the rows carry.
@@ -170,10 +186,14 @@
     function state() {
       var f = {};
       Object.keys(extra).forEach(function (k) { f[k] = wanted(extra[k][1]); });
+      var ver = null;
       selects.forEach(function (s) {
         s.classList.toggle('active', s.value !== '');
-        if (s.value) f[s.getAttribute('data-param').toLowerCase()] = wanted(s.value);
+        var p = s.getAttribute('data-param').toLowerCase();
+        if (p === 'version') ver = version(s.value);
+        else if (s.value) f[p] = wanted(s.value);
       });
+      var since = ver ? version(new URLSearchParams(location.search).get('since')) : null;
       // `group:code_review` in the box filters like the Group select.
       var text = [];
       list(q ? q.value : '', /\s+/).forEach(function (part) {
@@ -189,6 +209,8 @@
         terms: text,
         text: text.join(' '),
         f: f,
+        version: ver,
+        since: since,
         removed: !!(toggle && toggle.checked) || (f.status || []).indexOf('removed') >= 0
       };
     }
@@ -214,7 +236,15 @@
     }
 
     function matches(r, st, ranked) {
-      if (r.removed && !st.removed) return false;
+      if (st.version) {
+        // What the version reports, removed or not; with `since`, what changed between them.
+        var now = reportedBy(r, st.version);
+        r.maybe = now === 1;
+        if (st.since) {
+          var then = reportedBy(r, st.since);
+          if (!((then !== 2 && now === 2) || (then === 2 && now === 0))) return false;
+        } else if (now === 0) return false;
+      } else if (r.removed && !st.removed) return false;
       for (var k in st.f) {
         var want = st.f[k], have = r.f[k] || [];
         if (want.length && !want.some(function (w) { return have.indexOf(w) >= 0; })) return false;
@@ -241,6 +271,7 @@
       }
     }
 
+    var versionOn = false;
     var view = [];   // the rows that match, in the order shown
     var drawn = 0;   // how many of them are in the table
     var rank = null; // ord -> hit, while a query ranks the rows
@@ -264,6 +295,8 @@
         var r = view[k];
         var tr = trOf(r);
         tr.setAttribute('aria-rowindex', String(k + 2));
+        if (r.maybe && versionOn) { tr.classList.add('maybe'); tr.title = 'May be reported: the definition does not say exactly when it was added or removed'; }
+        else if (tr.classList.contains('maybe')) { tr.classList.remove('maybe'); tr.removeAttribute('title'); }
         if (rank) {
           tr.setAttribute('data-search-result', tr.getAttribute('data-key'));
           tr.setAttribute('data-search-score', String(rank.get(r.ord).score));
@@ -334,6 +367,14 @@
     }, { rootMargin: '0px 0px 1200px 0px' }) : null;
 
     function countText(n, st) {
+      if (st.version) {
+        var maybe = view.filter(function (r) { return r.maybe; }).length;
+        var v = versionSelect ? versionSelect.value : '';
+        var since = new URLSearchParams(location.search).get('since');
+        return (since ? fmt(n) + ' ' + noun + ' changed from ' + since + ' to ' + v
+          : fmt(n) + ' ' + noun + ' reported by GitLab ' + v) + (maybe ? ' (' + fmt(maybe) + ' may be)' : '') +
+          '. An instance sends a definition from the version it was added in; its optional-data opt-out still applies.';
+      }
       var filtered = st.terms.length > 0 || Object.keys(st.f).length > 0;
       var total = st.removed ? rows.length : activeTotal;
       if (!filtered) {
@@ -344,6 +385,7 @@
 
     function show(st, ranked) {
       rank = ranked;
+      versionOn = !!st.version;
       words = rank ? window.metricdictSearch.words(st.text) : [];
       view = rows.filter(function (r) { return matches(r, st, !!rank) && (!rank || rank.has(r.ord)); });
       // The engine's order (static/search.js ranks as src/search/rank.rs: exact names first).

@@ -119,3 +119,47 @@ fn versions_page_fits_a_phone_passes_axe_and_links_to_the_rows_it_counts() {
         assert_eq!(got, want, "{cell}");
     }
 }
+
+/// `?version=` in the tables answers what `/versions/` counts, cell by cell: every "reported
+/// by" count (and its "may be" part) links to a table showing exactly that many rows, and the
+/// compare links show what was added or removed between two versions.
+#[test]
+fn version_filter_in_the_tables_agrees_with_the_versions_page() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let defs = tmp.path().join("defs");
+    versions_fixture::write_fixture(&defs);
+    let out = tmp.path().join("site");
+    build(&defs, &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    open(&tab, &format!("{base}versions/"));
+    let cells = eval(
+        &tab,
+        r#"JSON.stringify([...document.querySelectorAll('td.num a[data-count]')].filter(a => a.getAttribute('href').includes('version=')).map(a => ({href: a.href, count: Number(a.dataset.count), maybe: Number(a.parentElement.querySelector('[data-maybe]')?.dataset.maybe || 0)})))"#,
+    );
+    let cells: Vec<serde_json::Value> = serde_json::from_str(cells.as_str().unwrap()).unwrap();
+    assert!(cells.len() >= 5, "{cells:?}");
+    for c in &cells {
+        open(&tab, c["href"].as_str().unwrap());
+        let shown = shown_after_filtering(&tab);
+        let maybe = eval(&tab, "document.querySelectorAll('tbody tr.maybe').length");
+        let total = c["count"].as_u64().unwrap() + c["maybe"].as_u64().unwrap();
+        assert_eq!(shown.len() as u64, total, "{c}: {shown:?}");
+        assert_eq!(maybe, c["maybe"], "{c}: rows marked 'may be reported'");
+        assert!(
+            eval(&tab, "document.querySelector('.fb-count').textContent")
+                .as_str()
+                .unwrap()
+                .contains("reported by GitLab")
+        );
+    }
+    // 13.10 → 16.0: counts.v13_10 was added in 13.10 and removed in 16.0, so it was reported
+    // by 13.10 and not by 16.0: it is in the difference.
+    open(&tab, &format!("{base}?version=16.0&since=13.10"));
+    let shown = shown_after_filtering(&tab);
+    assert!(shown.contains(&"counts.v13_10".to_string()), "{shown:?}");
+}

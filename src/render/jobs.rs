@@ -112,6 +112,7 @@ impl Renderer {
                         "active": all.len() - removed,
                         "active_text": thousands(all.len() - removed),
                         "first": first.len(),
+                        "versions": &versions,
                         "data": layout::TABLE_DATA[kind as usize],
                         "csv": downloads[kind as usize].0,
                         "json": downloads[kind as usize].1,
