@@ -1,0 +1,128 @@
+//! The pages legal reviewers read, in headless Chromium over the repository's own
+//! `definitions/`: no page is wider than a phone's screen (wide tables scroll in their own
+//! focusable box), zero serious or critical axe violations at 1440 and 390 px in light and dark,
+//! and the 404 page offers the missing key path or action as a search.
+
+mod common;
+use common::browser::*;
+use common::*;
+use headless_chrome::protocol::cdp::Emulation;
+use headless_chrome::Tab;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Emulate a screen `width` CSS pixels wide (a phone below 500: touch, the viewport meta tag).
+fn set_width(tab: &Arc<Tab>, width: u32) {
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width,
+        height: 900,
+        device_scale_factor: 1.0,
+        mobile: width < 500,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+}
+
+/// Open `url` in `theme`, remembered as the header toggle would, so it applies before paint.
+fn open_themed(tab: &Arc<Tab>, url: &str, theme: &str) {
+    open(tab, url);
+    eval(
+        tab,
+        &format!("localStorage.setItem('metricdict-theme', '{theme}'); document.documentElement.setAttribute('data-theme', '{theme}')"),
+    );
+    std::thread::sleep(Duration::from_millis(100));
+}
+
+/// The repository's definitions built twice: `old` without one event and with another
+/// description, then the site with `old` as its baseline (so /changes/ lists something).
+fn built_site(tmp: &Path) -> std::path::PathBuf {
+    let defs = tmp.join("defs");
+    copy_dir(&repo().join("definitions"), &defs);
+    let old_defs = tmp.join("old-defs");
+    copy_dir(&repo().join("definitions"), &old_defs);
+    let f = old_defs.join("config/metrics/license/recorded_at.yml");
+    std::fs::write(
+        &f,
+        read(&f).replace("description: When", "description: Once, when"),
+    )
+    .unwrap();
+    std::fs::remove_file(old_defs.join("config/events/1655726589_ide_edit_g_edit_by_web_ide.yml"))
+        .unwrap();
+    let old = tmp.join("old");
+    build(&old_defs, &old, &[]);
+    let out = tmp.join("site");
+    build(&defs, &out, &["--baseline", old.to_str().unwrap()]);
+    out
+}
+
+const PAGES: [&str; 8] = [
+    "privacy/",
+    "identifiers/",
+    "changes/",
+    "categories/optional/",
+    "groups/code_review/",
+    "metrics/recorded_at/",
+    "events/ide_edit-g_edit_by_web_ide-82c082b8c3/",
+    "metrics/counts.no_such_metric/",
+];
+
+#[test]
+fn no_page_is_wider_than_the_screen_and_axe_finds_nothing_serious() {
+    let Some(chrome) = chromium() else { return };
+    let axe = axe_source();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = built_site(tmp.path());
+    for p in &PAGES[..7] {
+        assert!(out.join(p).join("index.html").exists(), "{p} is built");
+    }
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+    let mut problems = Vec::new();
+    for width in [1440, 390] {
+        set_width(&tab, width);
+        for theme in ["light", "dark"] {
+            for page in PAGES {
+                open_themed(&tab, &format!("{base}{page}"), theme);
+                let wide = eval(
+                    &tab,
+                    "document.documentElement.scrollWidth + ' px of content, a window ' + innerWidth + ' px wide'",
+                );
+                // A phone browser widens the window to fit wide content (zooming out), so the
+                // window must also still be the screen's width.
+                let fits = eval(
+                    &tab,
+                    &format!("document.documentElement.scrollWidth <= innerWidth && innerWidth <= {width}"),
+                );
+                if fits != serde_json::Value::Bool(true) {
+                    problems.push(format!("/{page} at {width} px ({theme}): {wide}"));
+                }
+                if let Some(axe) = &axe {
+                    let v = axe_violations(&tab, axe);
+                    if !v.is_empty() {
+                        problems.push(format!("/{page} at {width} px ({theme}): {v:#?}"));
+                    }
+                }
+                if width == 390
+                    && ["privacy/", "identifiers/", "categories/optional/"].contains(&page)
+                {
+                    let name = page.trim_end_matches('/').replace('/', "-");
+                    screenshot(&tab, &format!("pages-{name}-{width}-{theme}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
