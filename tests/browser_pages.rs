@@ -126,3 +126,79 @@ fn no_page_is_wider_than_the_screen_and_axe_finds_nothing_serious() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn the_404_page_offers_the_missing_key_path_as_a_search_under_a_sub_path() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&repo().join("definitions"), &out, &["--base-url", "/docs/"]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/docs/").unwrap();
+    let root = format!("http://127.0.0.1:{}/docs/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    for (missing, key) in [
+        ("metrics/counts.renamed_thing/", "counts.renamed_thing"),
+        ("events/g_edit_by_old_ide/", "g_edit_by_old_ide"),
+        (
+            "events/ide_edit-old_action-82c082b8c3/",
+            "ide_edit-old_action",
+        ),
+        // Markup in the address stays text.
+        ("metrics/%3Cimg%20src=x%3E/", "<img src=x>"),
+    ] {
+        open(&tab, &format!("{root}{missing}"));
+        std::thread::sleep(Duration::from_millis(200));
+        let got = eval(
+            &tab,
+            "JSON.stringify({hidden: document.querySelector('[data-suggest-404]').hidden, \
+             key: document.querySelector('[data-suggest-404] [data-key]').textContent, \
+             imgs: document.querySelectorAll('main img').length, \
+             links: [...document.querySelectorAll('[data-suggest-404] a')].map(a => a.href)})",
+        );
+        let got: serde_json::Value = serde_json::from_str(got.as_str().unwrap()).unwrap();
+        assert_eq!(got["hidden"], false, "{missing}: {got}");
+        assert_eq!(got["key"], key, "{missing}");
+        assert_eq!(got["imgs"], 0, "{missing}");
+        let q: String = url_encode(key);
+        assert_eq!(
+            got["links"],
+            serde_json::json!([format!("{root}?q={q}"), format!("{root}events/?q={q}")]),
+            "{missing}"
+        );
+    }
+    // The suggested search finds the metric when the address was right but for the page.
+    open(&tab, &format!("{root}metrics/recorded_at/oops/"));
+    std::thread::sleep(Duration::from_millis(200));
+    let href = eval(
+        &tab,
+        "document.querySelector('[data-search=\"metrics\"]').href",
+    );
+    open(&tab, href.as_str().unwrap());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        visible_keys(&tab).first().map(String::as_str),
+        Some("recorded_at")
+    );
+}
+
+/// encodeURIComponent's encoding of `s`.
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
