@@ -31,3 +31,155 @@ fn every_page_links_a_favicon_that_exists() {
     // Every asset a page references exists (stylesheets, scripts, the icon, links).
     check_links(&out, "/docs/");
 }
+
+/// `tests/fixtures/legacy_tiers`: seven active metrics declaring GitLab's tier names of before
+/// 2021 (`tier: [silver]`, `[gold]`, `[core]`, `[bronze]`, `[starter, premium, ultimate]`, all
+/// seven names, and `[free, premium]`).
+fn legacy_site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("legacy_tiers"), &out, &[]);
+    (tmp, out)
+}
+
+fn counts_by_tier(doc: &scraper::Html, category: &str) -> Vec<(String, String)> {
+    select(doc, &format!("#category-{category} a[data-tier]"))
+        .iter()
+        .map(|a| (a.value().attr("data-tier").unwrap().to_string(), text(a)))
+        .collect()
+}
+
+#[test]
+fn privacy_counts_legacy_tier_names_as_their_one_successor_or_under_no_tier() {
+    let (_tmp, out) = legacy_site();
+    let doc = html(out.join("privacy/index.html"));
+    let heads: Vec<String> = select(&doc, "table.privacy thead tr:nth-child(2) th")
+        .iter()
+        .map(text)
+        .collect();
+    for legacy in ["starter", "bronze", "silver", "gold", "core", "legacy"] {
+        assert!(
+            !heads.contains(&legacy.to_string()),
+            "{legacy} column: {heads:?}"
+        );
+    }
+    let t = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    // operational: core_only (free) and all_names (free, premium, ultimate).
+    assert_eq!(
+        counts_by_tier(&doc, "operational"),
+        t(&[("free", "2"), ("premium", "1"), ("ultimate", "1")])
+    );
+    // optional: silver_only → premium, gold_only → ultimate, bronze_only → none,
+    // starter_up → premium + ultimate, free_premium.
+    assert_eq!(
+        counts_by_tier(&doc, "optional"),
+        t(&[("free", "1"), ("premium", "3"), ("ultimate", "2")])
+    );
+    let note = text(&select(&doc, "#legacy-tiers")[0]);
+    for said in [
+        "core (legacy name of free",
+        "silver (legacy name of premium",
+        "gold (legacy name of ultimate",
+        "starter (legacy, retired without a single successor, counted under no tier",
+        "bronze (legacy, retired without a single successor",
+    ] {
+        assert!(note.contains(said), "{said:?} in {note:?}");
+    }
+}
+
+#[test]
+fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_names() {
+    let (_tmp, out) = legacy_site();
+    let tiers: Vec<String> = std::fs::read_dir(out.join("tiers"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(tiers, ["free", "legacy", "premium", "ultimate"]);
+    let members = |tier: &str| -> Vec<String> {
+        let doc = html(out.join(format!("tiers/{tier}/index.html")));
+        let mut v: Vec<String> = select(&doc, ".item-list a.kp, .item-list a[href*='metrics/']")
+            .iter()
+            .map(text)
+            .filter(|t| t.starts_with("counts."))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        members("premium"),
+        [
+            "counts.all_names",
+            "counts.free_premium",
+            "counts.silver_only",
+            "counts.starter_up"
+        ]
+    );
+    assert_eq!(
+        members("ultimate"),
+        ["counts.all_names", "counts.gold_only", "counts.starter_up"]
+    );
+    assert_eq!(
+        members("free"),
+        [
+            "counts.all_names",
+            "counts.core_only",
+            "counts.free_premium"
+        ]
+    );
+    assert_eq!(
+        members("legacy"),
+        [
+            "counts.all_names",
+            "counts.bronze_only",
+            "counts.starter_up"
+        ]
+    );
+    let legacy_page = text(&select(&html(out.join("tiers/legacy/index.html")), "main")[0]);
+    assert!(legacy_page.contains("retired"), "{legacy_page}");
+    // The table's tier filter matches today's tiers.
+    let index = html(out.join("index.html"));
+    let row = select(&index, "tr[data-key='counts.silver_only']");
+    assert_eq!(row[0].value().attr("data-f-tier"), Some("premium"));
+    // A definition's page shows the declared name, read as legacy, linking today's tier.
+    let page = html(out.join("metrics/counts.all_names/index.html"));
+    let chips: Vec<(String, String)> = select(&page, "a.kind-tier")
+        .iter()
+        .map(|a| (text(a), a.value().attr("href").unwrap().to_string()))
+        .collect();
+    for (label, href) in [
+        ("silver (legacy name of premium)", "/tiers/premium/"),
+        ("gold (legacy name of ultimate)", "/tiers/ultimate/"),
+        ("starter (legacy tier, retired)", "/tiers/legacy/"),
+        ("bronze (legacy tier, retired)", "/tiers/legacy/"),
+        ("free", "/tiers/free/"),
+    ] {
+        assert!(
+            chips.contains(&(label.to_string(), href.to_string())),
+            "{label} -> {href} in {chips:?}"
+        );
+    }
+    // Downloads keep what the definition says.
+    let data: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let m = data["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key_path"] == "counts.all_names")
+        .unwrap();
+    assert_eq!(
+        m["tiers"],
+        serde_json::json!(["free", "starter", "premium", "ultimate", "bronze", "silver", "gold"])
+    );
+    assert!(
+        read(out.join("metrics.csv")).contains("free;starter;premium;ultimate;bronze;silver;gold")
+    );
+}
