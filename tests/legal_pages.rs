@@ -183,3 +183,89 @@ fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_name
         read(out.join("metrics.csv")).contains("free;starter;premium;ultimate;bronze;silver;gold")
     );
 }
+
+#[test]
+fn privacy_never_names_two_different_counts_with_the_same_word() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&fixture("basic"), &out, &[]);
+    let data: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let metrics = data["metrics"].as_array().unwrap();
+    let doc = html(out.join("privacy/index.html"));
+    let heads: Vec<String> = select(&doc, "table.privacy thead th")
+        .iter()
+        .map(text)
+        .collect();
+    let statuses: std::collections::BTreeSet<&str> = metrics
+        .iter()
+        .map(|m| m["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains("active") && statuses.contains("removed"),
+        "{statuses:?}"
+    );
+    // A status value appears only as a status column, headed by the field and the value
+    // ("removed" also in "Not removed", which is exactly "any status but removed").
+    for h in &heads {
+        for s in statuses.iter().filter(|s| **s != "removed") {
+            let says = h
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == *s);
+            if says {
+                assert_eq!(
+                    h,
+                    &format!("status: {s}"),
+                    "heading {h:?} uses the status word {s:?}"
+                );
+            }
+        }
+    }
+    // The count next to each category is what its heading says: not removed.
+    let col = select(&doc, "th[data-count-name=not_removed]");
+    assert_eq!(text(&col[0]), "Not removed");
+    for row in select(&doc, "table.privacy tbody tr") {
+        let cat = row
+            .value()
+            .attr("id")
+            .unwrap()
+            .trim_start_matches("category-");
+        let shown: usize = text(&select_in(&row, "a[data-count-name=not_removed]")[0])
+            .parse()
+            .unwrap();
+        let want = metrics
+            .iter()
+            .filter(|m| {
+                m["data_category"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case(cat)
+                    && m["status"] != "removed"
+            })
+            .count();
+        assert_eq!(shown, want, "{cat}");
+        let active: usize = select_in(&row, "a[data-status=active]")
+            .first()
+            .map_or(0, |a| text(a).parse().unwrap());
+        let want = metrics
+            .iter()
+            .filter(|m| {
+                m["data_category"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case(cat)
+                    && m["status"] == "active"
+            })
+            .count();
+        assert_eq!(active, want, "{cat}: status: active");
+    }
+    let note = text(&select(&doc, "#count-names")[0]);
+    assert!(
+        note.starts_with("Not removed: definitions with any status but removed"),
+        "{note}"
+    );
+}
+
+fn select_in<'a>(e: &scraper::ElementRef<'a>, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    e.select(&scraper::Selector::parse(css).unwrap()).collect()
+}

@@ -5,6 +5,7 @@ use super::pages::facet_url;
 use super::{job, Job, Renderer, TemplateError};
 use crate::model::catalog::{param, Catalog, DefinitionKind};
 use crate::model::changes::Changes;
+use crate::model::counts::{status_heading, ALL, NOT_REMOVED};
 use crate::model::definition::Metric;
 use crate::model::layout;
 use crate::model::order::{
@@ -64,7 +65,8 @@ fn category_row(catalog: &Catalog, name: &str, tiers: &[String], statuses: &[Str
     let by_status: Vec<Value> = statuses
         .iter()
         .map(|s| {
-            json!({"status": s, "count": members.iter().filter(|m| &m.status == s).count(),
+            json!({"status": s, "heading": status_heading(s),
+            "count": members.iter().filter(|m| &m.status == s).count(),
             "url": format!("?category={name}&status={s}")})
         })
         .collect();
@@ -72,7 +74,7 @@ fn category_row(catalog: &Catalog, name: &str, tiers: &[String], statuses: &[Str
     json!({
         "name": name,
         "total": members.len(),
-        "active": active.len(),
+        "not_removed": active.len(),
         "url": facet_url(catalog, param::CATEGORY, name),
         "filter_url": format!("?category={name}"),
         "by_tier": by_tier,
@@ -149,7 +151,12 @@ impl Renderer {
         ctx.insert("categories", &rows);
         ctx.insert("tiers", &tiers);
         ctx.insert("legacy_tiers", &legacy_tier_notes(catalog));
-        ctx.insert("statuses", &statuses);
+        let status_headings: Vec<String> = statuses.iter().map(|s| status_heading(s)).collect();
+        ctx.insert("statuses", &status_headings);
+        ctx.insert(
+            "count_names",
+            &json!({"not_removed": NOT_REMOVED, "all": ALL}),
+        );
         ctx.insert("by_identifier", &count_events(catalog, param::IDENTIFIER));
         ctx.insert(
             "by_classification",
@@ -159,6 +166,10 @@ impl Renderer {
         ctx.insert(
             "event_total",
             &catalog.events.iter().filter(|e| !e.removed).count(),
+        );
+        ctx.insert(
+            "metric_total",
+            &catalog.metrics.iter().filter(|m| !m.removed).count(),
         );
         job("privacy.html", ctx, layout::page_file(layout::PRIVACY))
     }
