@@ -269,3 +269,43 @@ fn privacy_never_names_two_different_counts_with_the_same_word() {
 fn select_in<'a>(e: &scraper::ElementRef<'a>, css: &str) -> Vec<scraper::ElementRef<'a>> {
     e.select(&scraper::Selector::parse(css).unwrap()).collect()
 }
+
+#[test]
+fn category_pages_say_what_the_category_means_and_how_to_opt_out_as_privacy_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&repo().join("definitions"), &out, &[]);
+    let privacy = html(out.join("privacy/index.html"));
+    let register = read(repo().join("definitions/categories.yml"));
+    for cat in ["operational", "optional", "subscription", "standard"] {
+        let page = html(out.join(format!("categories/{cat}/index.html")));
+        let notes = select(&page, &format!("#notes-{cat}"));
+        assert_eq!(notes.len(), 1, "{cat}: the category's notes");
+        let on_privacy = select(&privacy, &format!("#notes-{cat}"));
+        let paragraphs = |e: &scraper::ElementRef| -> Vec<String> {
+            select_in(e, "p, tbody tr").iter().map(text).collect()
+        };
+        let here = paragraphs(&notes[0]);
+        assert_eq!(
+            here,
+            paragraphs(&on_privacy[0]),
+            "{cat}: same text as /privacy/"
+        );
+        // Its meaning and every opt-out rule of categories.yml.
+        assert!(here.len() >= 3, "{cat}: {here:?}");
+        let first_words: String = here[0].split(' ').take(4).collect::<Vec<_>>().join(" ");
+        assert!(
+            register.contains(&first_words),
+            "{first_words:?} from categories.yml"
+        );
+        assert!(
+            here.iter().any(|r| r.contains("GitLab.com")),
+            "{cat}: opt-out per deployment {here:?}"
+        );
+    }
+    // A dictionary without categories.yml has category pages without notes.
+    let bare = tmp.path().join("bare");
+    build(&fixture("basic"), &bare, &[]);
+    let page = html(bare.join("categories/operational/index.html"));
+    assert!(select(&page, ".category-notes").is_empty());
+}
