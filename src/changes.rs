@@ -3,7 +3,7 @@
 //! them). This is the legal review's "since my last review".
 
 use crate::model::catalog::{Catalog, DefinitionKind};
-use crate::model::changes::{Change, ChangeKind, Changes};
+use crate::model::changes::{Change, ChangeKind, Changes, Facts};
 use crate::model::layout;
 use crate::model::record::{EventRecord, MetricRecord};
 use serde_json::Value;
@@ -103,6 +103,17 @@ fn changed(kind: DefinitionKind, b: &Value, a: &Value) -> Vec<(ChangeKind, Strin
     out
 }
 
+/// What a record collects (see [`Facts`]).
+fn facts(r: &Value) -> Facts {
+    let some = |v: &Value| Some(text(v)).filter(|s| !s.is_empty());
+    Facts {
+        data_category: some(&r["data_category"]),
+        tiers: list(&r["tiers"]),
+        identifiers: list(&r["identifiers"]),
+        classification: some(&r["classification"]),
+    }
+}
+
 fn diff(
     kind: DefinitionKind,
     before: &Records,
@@ -110,7 +121,7 @@ fn diff(
     urls: &BTreeMap<String, String>,
     out: &mut Vec<Change>,
 ) {
-    let mut push = |id: &str, change: ChangeKind, b: String, a: String| {
+    let mut push = |id: &str, change: ChangeKind, b: String, a: String, facts: Facts| {
         out.push(Change {
             kind,
             id: id.to_string(),
@@ -118,6 +129,7 @@ fn diff(
             before: b,
             after: a,
             url: urls.get(id).cloned(),
+            facts,
         });
     };
     for (id, a) in after {
@@ -127,10 +139,11 @@ fn diff(
                 ChangeKind::Added,
                 String::new(),
                 text(&a["description"]),
+                facts(a),
             ),
             Some(b) => {
                 for (change, was, is) in changed(kind, b, a) {
-                    push(id, change, was, is);
+                    push(id, change, was, is, Facts::default());
                 }
             }
         }
@@ -142,6 +155,7 @@ fn diff(
                 ChangeKind::Removed,
                 text(&b["description"]),
                 String::new(),
+                facts(b),
             );
         }
     }

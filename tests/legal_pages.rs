@@ -309,3 +309,86 @@ fn category_pages_say_what_the_category_means_and_how_to_opt_out_as_privacy_does
     let page = html(bare.join("categories/operational/index.html"));
     assert!(select(&page, ".category-notes").is_empty());
 }
+
+#[test]
+fn changes_page_speaks_to_readers_with_or_without_a_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Without a baseline: no build instructions, a sentence for readers.
+    let plain = tmp.path().join("plain");
+    build(&fixture("basic"), &plain, &[]);
+    let page = read(plain.join("changes/index.html"));
+    let doc = html(plain.join("changes/index.html"));
+    let main = text(&select(&doc, "main")[0]);
+    for builder_words in ["--baseline", "metricdict build", "OLD_SITE", "GITREF"] {
+        assert!(
+            !page.contains(builder_words),
+            "{builder_words:?} on /changes/"
+        );
+    }
+    assert!(main.contains("no earlier version"), "{main}");
+
+    // With a baseline folder: described by its date and commit, never its local path.
+    let defs = tmp.path().join("defs");
+    copy_dir(&fixture("basic"), &defs);
+    let old = tmp.path().join("old-site");
+    build(&defs, &old, &[]);
+    std::fs::remove_file(defs.join("config/events/create_merge_request.yml")).unwrap();
+    let gone_metric = defs.join("config/metrics/settings/20230101000000_subscription_setting.yml");
+    let kept = read(&gone_metric);
+    std::fs::remove_file(&gone_metric).unwrap();
+    let older = tmp.path().join("older-site");
+    build(&defs, &older, &[]);
+    std::fs::write(&gone_metric, kept).unwrap();
+    copy_dir(&fixture("basic"), &defs);
+    let out = tmp.path().join("site");
+    build(&defs, &out, &["--baseline", older.to_str().unwrap()]);
+    let tmp_name = tmp.path().to_str().unwrap();
+    for f in ["changes/index.html", "changes.json", "changes.csv"] {
+        let body = read(out.join(f));
+        assert!(
+            !body.contains(tmp_name),
+            "{f} publishes the local path {tmp_name}"
+        );
+        assert!(
+            !body.contains("older-site"),
+            "{f} publishes the folder name"
+        );
+    }
+    let doc = html(out.join("changes/index.html"));
+    let lede = text(&select(&doc, "[data-baseline]")[0]);
+    let stamp: serde_json::Value = serde_json::from_str(&read(older.join("metrics.json"))).unwrap();
+    let built = stamp["generated"]["build_time"].as_str().unwrap();
+    assert!(
+        lede.contains(&format!(
+            "an earlier build of this dictionary, built {built}"
+        )),
+        "{lede}"
+    );
+
+    // Added rows say what the definition collects.
+    let row = |id: &str| {
+        let rows = select(&doc, &format!("tr[data-key='{id}'][data-f-change=added]"));
+        assert_eq!(rows.len(), 1, "{id} added");
+        text(&rows[0]).replace(" ,", ",")
+    };
+    let metric = row("settings.subscription_setting");
+    assert!(metric.contains("Data category subscription"), "{metric}");
+    assert!(metric.contains("Tiers premium, ultimate"), "{metric}");
+    let event = row("create_merge_request");
+    assert!(
+        event.contains("Identifiers project, user, namespace"),
+        "{event}"
+    );
+    assert!(event.contains("Tiers free, premium, ultimate"), "{event}");
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("changes.json"))).unwrap();
+    let added = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "create_merge_request")
+        .unwrap();
+    assert_eq!(
+        added["facts"]["identifiers"],
+        serde_json::json!(["project", "user", "namespace"])
+    );
+}

@@ -181,8 +181,9 @@ pub fn changes_since(
     definitions: &[PathBuf],
 ) -> Result<Changes, BaselineError> {
     let (label, m, e) = match baseline {
+        // Readers see the folder's build time and commit, never the builder's path.
         Baseline::Site(dir) => (
-            dir.display().to_string(),
+            "an earlier build".to_string(),
             read_json(&dir.join(layout::METRICS_JSON))?,
             read_json(&dir.join(layout::EVENTS_JSON))?,
         ),
