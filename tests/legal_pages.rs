@@ -392,3 +392,147 @@ fn changes_page_speaks_to_readers_with_or_without_a_baseline() {
         serde_json::json!(["project", "user", "namespace"])
     );
 }
+
+/// Build the repository's definitions against the baseline folder `baseline`; the changes.
+fn changes_against(baseline: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
+    build(
+        &repo().join("definitions"),
+        out,
+        &["--baseline", baseline.to_str().unwrap()],
+    );
+    serde_json::from_str(&read(out.join("changes.json"))).unwrap()
+}
+
+#[test]
+fn round_one_downloads_stay_a_baseline_without_false_changes() {
+    // definitions/ has not changed since round one (`git diff 3bbb6d0 -- definitions/` is
+    // empty), so every change listed would be a false one.
+    let tmp = tempfile::tempdir().unwrap();
+    let round1 = fixture("baselines/round1");
+    let json = changes_against(&round1, &tmp.path().join("site"));
+    assert_eq!(json["count"], 0, "{:#}", json["changes"]);
+    assert_eq!(json["baseline_build_time"], "2023-11-14T22:13:20Z");
+    let lede = text(
+        &select(
+            &html(tmp.path().join("site/changes/index.html")),
+            "[data-baseline]",
+        )[0],
+    );
+    assert!(
+        lede.contains("built 2023-11-14T22:13:20Z: 0 changes"),
+        "{lede}"
+    );
+}
+
+#[test]
+fn other_spellings_of_event_ids_and_tiers_are_not_changes_but_real_edits_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("baseline");
+    std::fs::create_dir_all(&base).unwrap();
+    let round1 = fixture("baselines/round1");
+    let mut metrics: serde_json::Value =
+        serde_json::from_str(&read(round1.join("metrics.json"))).unwrap();
+    let mut events: serde_json::Value =
+        serde_json::from_str(&read(round1.join("events.json"))).unwrap();
+    // Another release names events differently for people, and lists tiers in another order
+    // or by their legacy names.
+    for e in events["events"].as_array_mut().unwrap() {
+        let shown = format!(
+            "{} · {}",
+            e["category"].as_str().unwrap(),
+            e["action"].as_str().unwrap()
+        );
+        e["id"] = shown.into();
+        if let Some(t) = e["tiers"].as_array_mut() {
+            t.reverse();
+        }
+    }
+    let mut renamed = 0;
+    for m in metrics["metrics"].as_array_mut().unwrap() {
+        let tiers: Vec<serde_json::Value> = m["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|t| match t.as_str().unwrap() {
+                "premium" => "silver".into(),
+                "ultimate" => "gold".into(),
+                other => other.into(),
+            })
+            .collect();
+        renamed += usize::from(tiers.iter().any(|t| t == "silver"));
+        m["tiers"] = tiers.into();
+    }
+    assert!(renamed > 50);
+    // One real edit on each side.
+    metrics["metrics"][0]["data_category"] = "standard".into();
+    let was = metrics["metrics"][0]["key_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    events["events"][0]["identifiers"] = serde_json::json!([]);
+    std::fs::write(base.join("metrics.json"), metrics.to_string()).unwrap();
+    std::fs::write(base.join("events.json"), events.to_string()).unwrap();
+    let json = changes_against(&base, &tmp.path().join("site"));
+    let got: Vec<(String, String)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap().to_string(),
+                c["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let event_id = "Ci::Build/create_id_tokens";
+    assert_eq!(
+        got,
+        [
+            ("identifiers".to_string(), event_id.to_string()),
+            ("recategorised".to_string(), was)
+        ],
+        "only the real edits"
+    );
+}
+
+#[test]
+fn downloads_carry_a_format_version_and_a_newer_baseline_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("old");
+    build(&fixture("basic"), &old, &[]);
+    for f in ["metrics.json", "events.json"] {
+        let doc: serde_json::Value = serde_json::from_str(&read(old.join(f))).unwrap();
+        assert_eq!(doc["format_version"], 2, "{f}");
+    }
+    let out = tmp.path().join("site");
+    build(
+        &fixture("basic"),
+        &out,
+        &["--baseline", old.to_str().unwrap()],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&read(out.join("changes.json"))).unwrap();
+    assert_eq!(doc["format_version"], 2);
+    assert_eq!(doc["count"], 0);
+    // A download from a future format: refused, not misread.
+    let m = read(old.join("metrics.json")).replacen(
+        "\"format_version\": 2",
+        "\"format_version\": 9",
+        1,
+    );
+    std::fs::write(old.join("metrics.json"), m).unwrap();
+    let o = run(
+        &repo(),
+        &[
+            "build",
+            "--definitions",
+            fixture("basic").to_str().unwrap(),
+            "--out",
+            tmp.path().join("next").to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("format version 9"), "{}", stderr(&o));
+}
