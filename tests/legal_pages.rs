@@ -167,6 +167,26 @@ fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_name
             "{label} -> {href} in {chips:?}"
         );
     }
+    // So does the `tier` field as written, each name linking the tier it counts as today.
+    let field: Vec<(String, String)> = select(&page, "#tier dd a")
+        .iter()
+        .map(|a| (text(a), a.value().attr("href").unwrap().to_string()))
+        .collect();
+    assert_eq!(field.len(), 7, "{field:?}");
+    assert!(
+        field.contains(&(
+            "gold (legacy name of ultimate)".into(),
+            "/tiers/ultimate/".into()
+        )),
+        "{field:?}"
+    );
+    assert!(
+        field.contains(&(
+            "bronze (legacy tier, retired)".into(),
+            "/tiers/legacy/".into()
+        )),
+        "{field:?}"
+    );
     // Downloads keep what the definition says.
     let data: serde_json::Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
     let m = data["metrics"]
