@@ -109,6 +109,19 @@ fn no_page_is_wider_than_the_screen_and_axe_finds_nothing_serious() {
                 if fits != serde_json::Value::Bool(true) {
                     problems.push(format!("/{page} at {width} px ({theme}): {wide}"));
                 }
+                if page == "identifiers/" {
+                    // Every cell of the registers starts on screen: How and Why are read
+                    // without scrolling sideways, even on a phone.
+                    let off = eval(
+                        &tab,
+                        "[...document.querySelectorAll('table.register tbody td')].filter(c => c.getBoundingClientRect().left >= innerWidth).length",
+                    );
+                    if off != serde_json::json!(0) {
+                        problems.push(format!(
+                            "/{page} at {width} px ({theme}): {off} register cells off screen"
+                        ));
+                    }
+                }
                 if let Some(axe) = &axe {
                     let v = axe_violations(&tab, axe);
                     if !v.is_empty() {
