@@ -128,8 +128,13 @@ fn no_page_is_wider_than_the_screen_and_axe_finds_nothing_serious() {
                         problems.push(format!("/{page} at {width} px ({theme}): {v:#?}"));
                     }
                 }
-                if width == 390
-                    && ["privacy/", "identifiers/", "categories/optional/"].contains(&page)
+                if [
+                    "privacy/",
+                    "identifiers/",
+                    "categories/optional/",
+                    "changes/",
+                ]
+                .contains(&page)
                 {
                     let name = page.trim_end_matches('/').replace('/', "-");
                     screenshot(&tab, &format!("pages-{name}-{width}-{theme}"));
