@@ -3,8 +3,9 @@
 //! them). This is the legal review's "since my last review".
 
 use crate::model::catalog::{Catalog, DefinitionKind};
-use crate::model::changes::{Change, ChangeKind, Changes};
+use crate::model::changes::{Change, ChangeKind, Changes, Facts};
 use crate::model::layout;
+use crate::model::order::today_tiers;
 use crate::model::record::{EventRecord, MetricRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -12,15 +13,61 @@ use std::collections::BTreeMap;
 /// Normalised records by id: what the comparison reads from either side.
 type Records = BTreeMap<String, Value>;
 
-fn records(json: &Value, list: &str, id: &str) -> Records {
+fn records(json: &Value, list: &str, key: fn(&Value) -> Option<String>) -> Records {
     json[list]
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|r| Some((r[id].as_str()?.to_string(), r.clone())))
+                .filter_map(|r| Some((key(r)?, r.clone())))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+fn metric_key(r: &Value) -> Option<String> {
+    r["key_path"].as_str().map(str::to_string)
+}
+
+/// An event's identity, read from its fields rather than from `id`: the action for an internal
+/// event, category and action for a legacy one (as `Event::id`). Downloads of any release match
+/// however they spell `id` for people; a record without the fields falls back to its `id`.
+fn event_key(r: &Value) -> Option<String> {
+    let Some(action) = r["action"].as_str() else {
+        return r["id"].as_str().map(str::to_string);
+    };
+    let internal = r["internal_events"].as_bool().unwrap_or(false);
+    Some(match r["category"].as_str() {
+        Some(c) if !internal && !c.is_empty() => format!("{c}/{action}"),
+        _ => action.to_string(),
+    })
+}
+
+/// How a change names its definition: the record's own `id` (events) or key path.
+fn shown_id(r: &Value, key: &str) -> String {
+    r["id"]
+        .as_str()
+        .or_else(|| r["key_path"].as_str())
+        .unwrap_or(key)
+        .to_string()
+}
+
+/// Declared tiers as the tiers of today they stand for, as a set: a different order, a legacy
+/// name for the same tier (`silver` for `premium`) or a list written as text is no change.
+fn tier_set(v: &Value) -> Vec<String> {
+    let declared: Vec<String> = match v {
+        Value::String(s) => s
+            .split([',', ';', ' '])
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        other => list(other),
+    };
+    let mut today: Vec<String> = today_tiers(&declared)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    today.sort();
+    today
 }
 
 fn text(v: &Value) -> String {
@@ -70,7 +117,7 @@ fn changed(kind: DefinitionKind, b: &Value, a: &Value) -> Vec<(ChangeKind, Strin
             text(&a["data_category"]),
         ));
     }
-    if list(&b["tiers"]) != list(&a["tiers"]) {
+    if tier_set(&b["tiers"]) != tier_set(&a["tiers"]) {
         out.push((ChangeKind::Tiers, text(&b["tiers"]), text(&a["tiers"])));
     }
     if kind == DefinitionKind::Event {
@@ -103,6 +150,17 @@ fn changed(kind: DefinitionKind, b: &Value, a: &Value) -> Vec<(ChangeKind, Strin
     out
 }
 
+/// What a record collects (see [`Facts`]).
+fn facts(r: &Value) -> Facts {
+    let some = |v: &Value| Some(text(v)).filter(|s| !s.is_empty());
+    Facts {
+        data_category: some(&r["data_category"]),
+        tiers: list(&r["tiers"]),
+        identifiers: list(&r["identifiers"]),
+        classification: some(&r["classification"]),
+    }
+}
+
 fn diff(
     kind: DefinitionKind,
     before: &Records,
@@ -110,27 +168,30 @@ fn diff(
     urls: &BTreeMap<String, String>,
     out: &mut Vec<Change>,
 ) {
-    let mut push = |id: &str, change: ChangeKind, b: String, a: String| {
+    let mut push = |key: &str, r: &Value, change: ChangeKind, b: String, a: String, facts| {
         out.push(Change {
             kind,
-            id: id.to_string(),
+            id: shown_id(r, key),
             change,
             before: b,
             after: a,
-            url: urls.get(id).cloned(),
+            url: urls.get(key).cloned(),
+            facts,
         });
     };
     for (id, a) in after {
         match before.get(id) {
             None => push(
                 id,
+                a,
                 ChangeKind::Added,
                 String::new(),
                 text(&a["description"]),
+                facts(a),
             ),
             Some(b) => {
                 for (change, was, is) in changed(kind, b, a) {
-                    push(id, change, was, is);
+                    push(id, a, change, was, is, Facts::default());
                 }
             }
         }
@@ -139,9 +200,11 @@ fn diff(
         if !after.contains_key(id) {
             push(
                 id,
+                b,
                 ChangeKind::Removed,
                 text(&b["description"]),
                 String::new(),
+                facts(b),
             );
         }
     }
@@ -169,21 +232,21 @@ pub fn compare(
     let mut event_urls = BTreeMap::new();
     for i in 0..current.events.len() {
         let r = serde_json::to_value(EventRecord::of(current, i, base)).expect("records serialise");
-        let id = current.events[i].id();
-        event_urls.insert(id.clone(), layout::event_url(&current.event_slugs[i]));
-        cur_e.insert(id, r);
+        let Some(key) = event_key(&r) else { continue };
+        event_urls.insert(key.clone(), layout::event_url(&current.event_slugs[i]));
+        cur_e.insert(key, r);
     }
     let mut changes = Vec::new();
     diff(
         DefinitionKind::Metric,
-        &records(old_metrics, "metrics", "key_path"),
+        &records(old_metrics, "metrics", metric_key),
         &cur_m,
         &urls,
         &mut changes,
     );
     diff(
         DefinitionKind::Event,
-        &records(old_events, "events", "id"),
+        &records(old_events, "events", event_key),
         &cur_e,
         &event_urls,
         &mut changes,

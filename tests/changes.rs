@@ -190,10 +190,13 @@ fn baseline_git_revision_gives_the_same_differences() {
 }
 
 #[test]
-fn without_a_baseline_the_page_says_how_to_get_one() {
+fn without_a_baseline_the_page_tells_readers_there_is_nothing_to_compare_with() {
+    // Build instructions are for builders (README, `--help`), not for the site's readers.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
     build(&fixture("basic"), &out, &[]);
-    assert!(read(out.join("changes/index.html")).contains("--baseline"));
+    let page = read(out.join("changes/index.html"));
+    assert!(!page.contains("--baseline"));
+    assert!(page.contains("no earlier version of the dictionary to compare with"));
     assert!(!out.join("changes.json").exists());
 }

@@ -55,7 +55,8 @@ pub fn assets(over: Option<&Path>, mode: Mode) -> Result<Assets, BuildError> {
         let Some((stem, ext)) = name.rsplit_once('.') else {
             continue;
         };
-        if ext != "css" && ext != "js" {
+        // The favicon is linked from every page too (no page view asks for /favicon.ico).
+        if ext != "css" && ext != "js" && name != "favicon.svg" {
             continue;
         }
         // The dev server serves with `no-cache` and keeps plain names, so editing a stylesheet

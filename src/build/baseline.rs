@@ -8,6 +8,7 @@ use crate::load::{self, Warnings};
 use crate::model::catalog::Catalog;
 use crate::model::changes::Changes;
 use crate::model::layout;
+use crate::model::record::{format_version, FORMAT_VERSION};
 use crate::model::site::SiteInfo;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,8 @@ pub enum BaselineError {
         at: String,
         source: serde_json::Error,
     },
+    #[error("baseline {at}: format version {version} is newer than this metricdict reads ({}); upgrade metricdict", FORMAT_VERSION)]
+    Newer { at: String, version: u64 },
     #[error("baseline {0}")]
     Fetch(String),
     #[error("baseline: {0}")]
@@ -181,8 +184,9 @@ pub fn changes_since(
     definitions: &[PathBuf],
 ) -> Result<Changes, BaselineError> {
     let (label, m, e) = match baseline {
+        // Readers see the folder's build time and commit, never the builder's path.
         Baseline::Site(dir) => (
-            dir.display().to_string(),
+            "an earlier build".to_string(),
             read_json(&dir.join(layout::METRICS_JSON))?,
             read_json(&dir.join(layout::EVENTS_JSON))?,
         ),
@@ -202,6 +206,20 @@ pub fn changes_since(
             (format!("git {rev}"), m, json(export::events_json))
         }
     };
+    // Every earlier format is read (round one's downloads carry no version: 1); a newer one may
+    // mean fields this build would misread.
+    for (doc, file) in [(&m, layout::METRICS_JSON), (&e, layout::EVENTS_JSON)] {
+        let version = format_version(doc);
+        if version > FORMAT_VERSION {
+            return Err(BaselineError::Newer {
+                at: match baseline {
+                    Baseline::Site(dir) => dir.join(file).display().to_string(),
+                    _ => format!("{label}: {file}"),
+                },
+                version,
+            });
+        }
+    }
     Ok(changes::compare(label, &m, &e, current, &site.base))
 }
 

@@ -2,7 +2,7 @@
 
 use crate::model::catalog::Catalog;
 use crate::model::changes::Changes;
-use crate::model::record::{EventRecord, MetricRecord};
+use crate::model::record::{EventRecord, MetricRecord, FORMAT_VERSION};
 use crate::model::site::{BuildStamp, SiteInfo};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -17,7 +17,8 @@ pub fn event_json(c: &Catalog, i: usize, site: &SiteInfo) -> Value {
     serde_json::to_value(EventRecord::of(c, i, &site.base)).expect("records serialise")
 }
 
-/// `metrics.json`: `{ "generated": {build_time, commit}, "count", "metrics": [...] }`.
+/// `metrics.json`: `{ "format_version", "generated": {build_time, commit}, "count",
+/// "metrics": [...] }`.
 pub fn metrics_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
     listing_json(
         site.stamp(),
@@ -35,7 +36,7 @@ pub fn events_json(c: &Catalog, site: &SiteInfo) -> Vec<u8> {
     )
 }
 
-/// `{ "generated", "count", <name>: [records] }`, pretty-printed.
+/// `{ "format_version", "generated", "count", <name>: [records] }`, pretty-printed.
 fn listing_json<T: Serialize>(
     stamp: BuildStamp,
     name: &'static str,
@@ -45,7 +46,8 @@ fn listing_json<T: Serialize>(
     impl<T: Serialize> Serialize for Listing<'_, T> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(Some(3))?;
+            let mut map = s.serialize_map(Some(4))?;
+            map.serialize_entry("format_version", &FORMAT_VERSION)?;
             map.serialize_entry("generated", &self.0)?;
             map.serialize_entry("count", &self.2 .0)?;
             map.serialize_entry(self.1, &self.2)?;
@@ -72,7 +74,7 @@ impl<T: Serialize> Serialize for Records<'_, T> {
 
 /// `changes.json`.
 pub(super) fn changes_json(c: &Changes, site: &SiteInfo) -> Vec<u8> {
-    let doc = json!({"generated": site.stamp(), "baseline": c.baseline,
+    let doc = json!({"format_version": FORMAT_VERSION, "generated": site.stamp(), "baseline": c.baseline,
         "baseline_build_time": c.baseline_time, "baseline_commit": c.baseline_commit,
         "count": c.changes.len(), "changes": c.changes});
     serde_json::to_vec_pretty(&doc).expect("json serialises")

@@ -6,6 +6,7 @@
 //! `group::name` product groups).
 
 use super::parse::Document;
+use crate::model::counts::is_removed;
 use crate::model::definition::{
     normalize_group, Definition, Event, Metric, MetricEvent, Property, KNOWN_IDENTIFIERS,
 };
@@ -34,7 +35,7 @@ fn metric(doc: &Document, key_path: String) -> Metric {
         description: text(f, "description").unwrap_or_default(),
         group: group(f),
         product_categories: product_categories(f),
-        removed: status == "removed",
+        removed: is_removed(&status),
         status,
         time_frames: lower_list(f, &["time_frame"]),
         data_source: text(f, "data_source").map(|s| s.to_lowercase()),
@@ -87,7 +88,7 @@ fn event(doc: &Document, action: String) -> Event {
         distributions: lower_list(f, &["distributions", "distribution"]),
         milestone: text(f, "milestone"),
         milestone_removed: text(f, "milestone_removed"),
-        removed: status == "removed",
+        removed: is_removed(&status),
         status,
         introduced_by_url: text(f, "introduced_by_url"),
         removed_by_url: text(f, "removed_by_url"),

@@ -2,6 +2,7 @@
 //! they are grouped by, and the relations between them (metric ⇄ event).
 
 use super::definition::{Definition, Event, Metric, MetricEvent};
+use super::order::today_tiers;
 use super::version::editions;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -84,7 +85,7 @@ pub fn metric_facet_values<'a>(m: &'a Metric, param: &str) -> Vec<std::borrow::C
     let one = |v: &'a Option<String>| v.iter().map(|s| Borrowed(s.as_str())).collect();
     match param {
         param::CATEGORY => vec![Borrowed(m.data_category.as_str())],
-        param::TIER => all(&m.tiers),
+        param::TIER => today_tiers(&m.tiers).into_iter().map(Borrowed).collect(),
         param::STATUS => vec![Borrowed(m.status.as_str())],
         param::GROUP => one(&m.group),
         param::DATA_SOURCE => one(&m.data_source),
@@ -118,7 +119,7 @@ pub fn event_facet_values<'a>(e: &'a Event, param: &str) -> Vec<std::borrow::Cow
         param::SERVICE => vec![Borrowed(e.service_name.as_str())],
         param::IDENTIFIER => all(&e.identifiers),
         param::CLASSIFICATION => one(&e.classification),
-        param::TIER => all(&e.tiers),
+        param::TIER => today_tiers(&e.tiers).into_iter().map(Borrowed).collect(),
         param::GROUP => one(&e.group),
         param::STATUS => vec![Borrowed(e.status.as_str())],
         param::MILESTONE => one(&e.milestone),

@@ -46,12 +46,29 @@ pub struct Change {
     pub after: String,
     /// Page of the definition in the current site, relative to the base (none for removed ones).
     pub url: Option<String>,
+    /// What an added (or removed) definition collects, so a reviewer need not open it: data
+    /// category, tiers, identifiers, classification as declared. Empty for other changes.
+    pub facts: Facts,
+}
+
+/// What a definition collects, as the comparison shows it beside an added or removed one.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Facts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_category: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
 }
 
 /// The comparison: what the baseline was and every change.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Changes {
-    /// How the baseline was given (folder, URL, `git <ref>`).
+    /// The baseline as readers see it: its URL, `git <ref>`, or "an earlier build" for a local
+    /// folder (a builder's path means nothing to readers and is never published).
     pub baseline: String,
     pub baseline_time: Option<String>,
     pub baseline_commit: Option<String>,

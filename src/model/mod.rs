@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod changes;
+pub mod counts;
 pub mod definition;
 pub mod diagnostics;
 pub mod layout;

@@ -9,9 +9,70 @@ pub const TIERS: [&str; 3] = ["free", "premium", "ultimate"];
 /// GitLab's data categories, in its policy's order.
 pub const DATA_CATEGORIES: [&str; 4] = ["operational", "optional", "subscription", "standard"];
 
-/// A tier's place: today's tiers in price order, anything else (legacy names) after them.
+/// Tier names GitLab retired on 2021-01-26, with the one tier of today that replaced each, when
+/// there is one (sources in the README, "Legacy tier names"): Core became Free, Silver Premium,
+/// Gold Ultimate. Starter and Bronze were discontinued: their customers moved to Premium or to
+/// Free, so neither has a single successor.
+pub const LEGACY_TIERS: [(&str, Option<&str>); 5] = [
+    ("core", Some("free")),
+    ("silver", Some("premium")),
+    ("gold", Some("ultimate")),
+    ("starter", None),
+    ("bronze", None),
+];
+
+/// What a declared retired tier without a successor counts as (a facet value, never a tier of
+/// today).
+pub const LEGACY: &str = "legacy";
+
+/// A tier's place: today's tiers in price order, then `legacy`, then anything else.
 pub fn tier_rank(tier: &str) -> usize {
-    TIERS.iter().position(|t| *t == tier).unwrap_or(TIERS.len())
+    match TIERS.iter().position(|t| *t == tier) {
+        Some(i) => i,
+        None if tier == LEGACY => TIERS.len(),
+        None => TIERS.len() + 1,
+    }
+}
+
+/// `Some(successor)` for a retired tier name (`None` inside when it has no single successor);
+/// `None` for today's names and unknown ones.
+pub fn legacy_successor(tier: &str) -> Option<Option<&'static str>> {
+    LEGACY_TIERS
+        .iter()
+        .find(|(l, _)| *l == tier)
+        .map(|(_, s)| *s)
+}
+
+/// The tier a declared name counts as today: its successor for a renamed tier, `legacy` for a
+/// retired one without a successor, the name itself otherwise.
+pub fn today_tier(tier: &str) -> &str {
+    match legacy_successor(tier) {
+        Some(Some(successor)) => successor,
+        Some(None) => LEGACY,
+        None => tier,
+    }
+}
+
+/// Declared tiers as today's tiers (in the order declared, each once).
+pub fn today_tiers(declared: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(declared.len());
+    for t in declared {
+        let today = today_tier(t);
+        if !out.contains(&today) {
+            out.push(today);
+        }
+    }
+    out
+}
+
+/// How a declared tier name reads: `silver (legacy name of premium)`, `starter (legacy tier,
+/// retired)`, or the name itself.
+pub fn tier_label(tier: &str) -> String {
+    match legacy_successor(tier) {
+        Some(Some(successor)) => format!("{tier} (legacy name of {successor})"),
+        Some(None) => format!("{tier} (legacy tier, retired)"),
+        None => tier.to_string(),
+    }
 }
 
 /// `16.4`, `<13.9`, `8.10`: a GitLab milestone as definitions write it.
@@ -34,6 +95,31 @@ pub fn milestone_label(m: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legacy_tiers_count_as_their_one_successor_or_as_legacy() {
+        let declared: Vec<String> = [
+            "free", "starter", "premium", "ultimate", "bronze", "silver", "gold",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            today_tiers(&declared),
+            ["free", LEGACY, "premium", "ultimate"]
+        );
+        assert_eq!(today_tier("core"), "free");
+        assert_eq!(today_tier("silver"), "premium");
+        assert_eq!(today_tier("gold"), "ultimate");
+        assert_eq!(today_tier("starter"), LEGACY);
+        assert_eq!(today_tier("bronze"), LEGACY);
+        assert_eq!(today_tier("platinum"), "platinum");
+        assert_eq!(tier_label("silver"), "silver (legacy name of premium)");
+        assert_eq!(tier_label("bronze"), "bronze (legacy tier, retired)");
+        assert_eq!(tier_label("premium"), "premium");
+        let mut v = vec!["platinum", LEGACY, "ultimate", "free", "premium"];
+        v.sort_by_key(|t| tier_rank(t));
+        assert_eq!(v, ["free", "premium", "ultimate", LEGACY, "platinum"]);
+    }
 
     #[test]
     fn milestones() {

@@ -9,6 +9,17 @@ use super::layout;
 use serde::Serialize;
 use serde_json::Value;
 
+/// The version of the downloads' format (`format_version` in `metrics.json`, `events.json`
+/// and `changes.json`). Round one's downloads carry none: they are version 1. Raise it when a
+/// field changes meaning or shape (adding a field does not); `--baseline` reads every version
+/// up to this one.
+pub const FORMAT_VERSION: u64 = 2;
+
+/// The format version of a parsed download: 1 when it carries none (round one).
+pub fn format_version(download: &Value) -> u64 {
+    download["format_version"].as_u64().unwrap_or(1)
+}
+
 /// A metric's exported record, borrowing from the catalog: the downloads serialise it straight
 /// to JSON, without first copying the whole definition into a JSON value.
 #[derive(Serialize)]

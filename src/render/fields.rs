@@ -6,6 +6,7 @@ use super::rows::object;
 use super::structured::structured_html;
 use crate::model::catalog::{param, Catalog, DefinitionKind};
 use crate::model::definition::normalize_group;
+use crate::model::order::{tier_label, today_tier};
 use crate::text::{anchor, escape_html};
 use serde_json::{Map, Value};
 
@@ -36,13 +37,21 @@ pub(super) fn fields(
                 } else if let Some(p) = facet {
                     let key = match p {
                         param::GROUP => normalize_group(&s),
+                        // A legacy tier name links the tier it counts as today.
+                        param::TIER => today_tier(&s.to_lowercase()).to_string(),
                         _ => s.to_lowercase(),
                     };
                     at_base(base, facet_url(catalog, p, &key))
                 } else {
                     Value::Null
                 };
-                object([("text", s.into()), ("url", url)])
+                let text = match facet {
+                    Some(param::TIER) if today_tier(&s.to_lowercase()) != s.to_lowercase() => {
+                        tier_label(&s.to_lowercase())
+                    }
+                    _ => s,
+                };
+                object([("text", text.into()), ("url", url)])
             };
             let (items, block): (Vec<Value>, Option<String>) = match v {
                 Value::Null => (Vec::new(), None),

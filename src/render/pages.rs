@@ -8,6 +8,7 @@ use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
 use crate::model::order::{milestone_key, milestone_label};
+use crate::model::order::{tier_label, today_tier, LEGACY, LEGACY_TIERS};
 use crate::text::markdown;
 use serde_json::{json, Value};
 
@@ -38,7 +39,7 @@ impl Renderer {
             &m.data_category,
         ));
         for t in &m.tiers {
-            badges.push(facet_badge(catalog, &self.site.base, param::TIER, t));
+            badges.push(tier_badge(catalog, &self.site.base, t));
         }
         if let Some(g) = &m.group {
             badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
@@ -124,7 +125,7 @@ impl Renderer {
             badges.push(facet_badge(catalog, &self.site.base, param::DATA_CLASS, c));
         }
         for t in &e.tiers {
-            badges.push(facet_badge(catalog, &self.site.base, param::TIER, t));
+            badges.push(tier_badge(catalog, &self.site.base, t));
         }
         if let Some(g) = &e.group {
             badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
@@ -226,6 +227,7 @@ impl Renderer {
                 "metric_removed": rows.removed(mk, &metrics), "event_removed": rows.removed(ek, &events),
                 "metrics_url": filter(layout::HOME, metrics.len()), "events_url": filter(layout::EVENTS, events.len())}),
         );
+        ctx.insert_value("about", self.facet_value_note(catalog, facet.param, value));
         let marker = |kind: RowKind, n: &[usize]| {
             if n.is_empty() {
                 ""
@@ -251,6 +253,31 @@ impl Renderer {
             },
         ];
         job
+    }
+
+    /// What a browse page says its value means: a data category's meaning and opt-out rules
+    /// (from `categories.yml`, as on /privacy/), or the retired tier names `legacy` stands for.
+    fn facet_value_note(&self, catalog: &Catalog, param: &str, value: &str) -> Value {
+        match param {
+            param::CATEGORY => catalog
+                .register
+                .categories
+                .iter()
+                .find(|c| c.name == value)
+                .map_or(Value::Null, |c| {
+                    json!({"category": {"name": c.name, "description": c.description,
+                        "opt_out": c.opt_out}})
+                }),
+            param::TIER if value == LEGACY => {
+                let retired: Vec<&str> = LEGACY_TIERS
+                    .iter()
+                    .filter(|(_, successor)| successor.is_none())
+                    .map(|(name, _)| *name)
+                    .collect();
+                json!({"retired_tiers": retired})
+            }
+            _ => Value::Null,
+        }
     }
 
     /// `/identifiers/`: the register's identifiers, each with the events carrying it.
@@ -355,6 +382,19 @@ fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Value
         at_base(base, facet_url(catalog, param, value)),
         param,
     )
+}
+
+/// A declared tier's chip: a legacy name reads as such (`silver (legacy name of premium)`) and
+/// links to the tier it counts as today.
+fn tier_badge(catalog: &Catalog, base: &str, tier: &str) -> Value {
+    let mut b = facet_badge(catalog, base, param::TIER, today_tier(tier));
+    if today_tier(tier) != tier {
+        let label = tier_label(tier);
+        b["title"] = format!("Tier: {label}").into();
+        b["text"] = label.clone().into();
+        b["label"] = label.into();
+    }
+    b
 }
 
 /// A summary chip. Its class, tooltip and text are made here: in `badges.html` they took

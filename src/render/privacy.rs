@@ -5,9 +5,12 @@ use super::pages::facet_url;
 use super::{job, Job, Renderer, TemplateError};
 use crate::model::catalog::{param, Catalog, DefinitionKind};
 use crate::model::changes::Changes;
+use crate::model::counts::{status_heading, ALL, NOT_REMOVED};
 use crate::model::definition::Metric;
 use crate::model::layout;
-use crate::model::order::{tier_rank, DATA_CATEGORIES};
+use crate::model::order::{
+    legacy_successor, tier_label, tier_rank, today_tiers, DATA_CATEGORIES, LEGACY, LEGACY_TIERS,
+};
 use crate::model::site::Page;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -51,14 +54,19 @@ fn category_row(catalog: &Catalog, name: &str, tiers: &[String], statuses: &[Str
     let by_tier: Vec<Value> = tiers
         .iter()
         .map(|t| {
-            json!({"tier": t, "count": active.iter().filter(|m| m.tiers.contains(t)).count(),
+            let count = active
+                .iter()
+                .filter(|m| today_tiers(&m.tiers).contains(&t.as_str()))
+                .count();
+            json!({"tier": t, "count": count,
             "url": format!("?category={name}&tier={t}")})
         })
         .collect();
     let by_status: Vec<Value> = statuses
         .iter()
         .map(|s| {
-            json!({"status": s, "count": members.iter().filter(|m| &m.status == s).count(),
+            json!({"status": s, "heading": status_heading(s),
+            "count": members.iter().filter(|m| &m.status == s).count(),
             "url": format!("?category={name}&status={s}")})
         })
         .collect();
@@ -66,7 +74,7 @@ fn category_row(catalog: &Catalog, name: &str, tiers: &[String], statuses: &[Str
     json!({
         "name": name,
         "total": members.len(),
-        "active": active.len(),
+        "not_removed": active.len(),
         "url": facet_url(catalog, param::CATEGORY, name),
         "filter_url": format!("?category={name}"),
         "by_tier": by_tier,
@@ -74,6 +82,25 @@ fn category_row(catalog: &Catalog, name: &str, tiers: &[String], statuses: &[Str
         "description": info.map(|c| c.description.clone()),
         "opt_out": info.map(|c| c.opt_out.clone()).unwrap_or_default(),
     })
+}
+
+/// The retired tier names active metrics declare, each with how it is counted and how many
+/// active metrics declare it.
+fn legacy_tier_notes(catalog: &Catalog) -> Vec<Value> {
+    LEGACY_TIERS
+        .iter()
+        .filter_map(|(name, successor)| {
+            let count = catalog
+                .metrics
+                .iter()
+                .filter(|m| !m.removed && m.tiers.iter().any(|t| t == name))
+                .count();
+            (count > 0).then(|| {
+                json!({"name": name, "label": tier_label(name), "successor": successor,
+                    "count": count})
+            })
+        })
+        .collect()
 }
 
 /// Events that are not removed, by the values of a facet, linking the filtered events table.
@@ -106,8 +133,9 @@ impl Renderer {
     /// `/privacy/`: what is collected, by data category × tier × status, events by identifier
     /// and classification, and each category's opt-out rules from the register.
     pub(super) fn privacy_page(&self, catalog: &Catalog) -> Job {
-        // Today's tiers first, in price order; legacy names (bronze, silver, gold, starter) after.
+        // Today's tiers, in price order: legacy names count as their successor or as none.
         let mut tiers = metric_values(catalog, param::TIER);
+        tiers.retain(|t| t != LEGACY && legacy_successor(t).is_none());
         tiers.sort_by_key(|t| (tier_rank(t), t.clone()));
         let statuses = metric_values(catalog, param::STATUS);
         let rows: Vec<Value> = category_names(catalog)
@@ -122,7 +150,13 @@ impl Renderer {
         );
         ctx.insert("categories", &rows);
         ctx.insert("tiers", &tiers);
-        ctx.insert("statuses", &statuses);
+        ctx.insert("legacy_tiers", &legacy_tier_notes(catalog));
+        let status_headings: Vec<String> = statuses.iter().map(|s| status_heading(s)).collect();
+        ctx.insert("statuses", &status_headings);
+        ctx.insert(
+            "count_names",
+            &json!({"not_removed": NOT_REMOVED, "all": ALL}),
+        );
         ctx.insert("by_identifier", &count_events(catalog, param::IDENTIFIER));
         ctx.insert(
             "by_classification",
@@ -132,6 +166,10 @@ impl Renderer {
         ctx.insert(
             "event_total",
             &catalog.events.iter().filter(|e| !e.removed).count(),
+        );
+        ctx.insert(
+            "metric_total",
+            &catalog.metrics.iter().filter(|m| !m.removed).count(),
         );
         job("privacy.html", ctx, layout::page_file(layout::PRIVACY))
     }
