@@ -121,5 +121,52 @@
     }
   };
 
-  window.metricdictRows = { el: el, drawMetric: drawMetric, drawEvent: drawEvent, Csv: Csv };
+  // "What does version X send?" as model::version::reported_by decides it: a definition is
+  // reported (2) from its milestone on until its milestone_removed; `<13.9` (introduced before
+  // 13.9) and a missing milestone make it "may be" (1) where the data cannot say; otherwise 0.
+  function version(s) {
+    var m = /^(<)?(\d{1,4})\.(\d{1,4})$/.exec(String(s || '').trim());
+    return m ? { n: Number(m[2]) * 10000 + Number(m[3]), before: !!m[1] } : null;
+  }
+  function reportedBy(r, v) {
+    var a = version((r.f.milestone || [])[0]);
+    var gone = version((r.f.milestone_removed || [])[0]);
+    var added = !a ? 1 : a.n <= v.n ? 2 : a.before ? 1 : 0;
+    var kept = gone ? (gone.n <= v.n ? 0 : gone.before ? 1 : 2) : (r.removed ? 1 : 2);
+    return Math.min(added, kept);
+  }
+
+  // Placeholders become whole Snowflake string literals (text::sql): `\` doubled, then `'`,
+  // control characters escaped; `{{` and `}}` are literal braces.
+  function sqlString(v) {
+    return "'" + String(v).replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\0') + "'";
+  }
+  function fill(sql, vals) {
+    return sql.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, name) {
+      return m === '{{' ? '{' : m === '}}' ? '}' : Object.prototype.hasOwnProperty.call(vals, name) ? sqlString(vals[name]) : m;
+    });
+  }
+
+  // A definition's warehouse queries from the published templates (queries.json), as its
+  // page shows them (src/render/queries.rs): one per template and key path.
+  function queryText(t, kind, d) {
+    var list = kind === 'events' ? (d.legacy ? t.legacy_event : t.event) : t.metric;
+    if (!list || !list.length) throw new Error('no query for this kind');
+    var keys = kind === 'events' ? [null] : String(d.more_title || d.key_path).split(', ');
+    var out = [];
+    keys.forEach(function (k) {
+      list.forEach(function (tpl) {
+        // The label line is a comment: no line break may end it early.
+        var title = (tpl.label + (k ? ': ' + k : '')).replace(/[\r\n]/g, ' ');
+        out.push('-- ' + title + '\n' + fill(tpl.sql, { key_path: k, action: d.action, category: d.category }));
+      });
+    });
+    return out.join('\n\n');
+  }
+
+  window.metricdictRows = {
+    el: el, drawMetric: drawMetric, drawEvent: drawEvent, Csv: Csv,
+    version: version, reportedBy: reportedBy, queryText: queryText
+  };
 })();

@@ -4,6 +4,8 @@
 (function () {
   'use strict';
 
+  var P = window.metricdictPage; // static/page.js
+
   var STORE = 'metricdict.cols.';
   // Filters that can be written in the search box (src/search/query.rs).
   var QUERY_FILTERS = ['group', 'category', 'tier', 'status', 'identifier', 'classification', 'data_source'];
@@ -14,21 +16,6 @@
   function list(s, sep) {
     return String(s || '').split(sep).map(function (x) { return x.trim().toLowerCase(); })
       .filter(function (x) { return x !== ''; });
-  }
-
-  // "What does version X send?" as model::version::reported_by decides it: a definition is
-  // reported (2) from its milestone on until its milestone_removed; `<13.9` (introduced before
-  // 13.9) and a missing milestone make it "may be" (1) where the data cannot say; otherwise 0.
-  function version(s) {
-    var m = /^(<)?(\d{1,4})\.(\d{1,4})$/.exec(String(s || '').trim());
-    return m ? { n: Number(m[2]) * 10000 + Number(m[3]), before: !!m[1] } : null;
-  }
-  function reportedBy(r, v) {
-    var a = version((r.f.milestone || [])[0]);
-    var gone = version((r.f.milestone_removed || [])[0]);
-    var added = !a ? 1 : a.n <= v.n ? 2 : a.before ? 1 : 0;
-    var kept = gone ? (gone.n <= v.n ? 0 : gone.before ? 1 : 2) : (r.removed ? 1 : 2);
-    return Math.min(added, kept);
   }
 
   // 2750 -> "2,750", as the page's own count (render::jobs) writes it.
@@ -55,30 +42,6 @@
       sel.appendChild(opt);
     }
     sel.value = opt.value;
-  }
-
-  // Matching words in result rows, highlighted with the CSS Custom Highlight API (no DOM changes;
-  // browsers without it simply show no highlight).
-  function highlight(resultRows, tokens) {
-    if (!window.CSS || !CSS.highlights || typeof Highlight === 'undefined') return;
-    var ranges = [];
-    if (tokens.length) {
-      var re = new RegExp(tokens.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).join('|'), 'giu');
-      resultRows.slice(0, 300).forEach(function (r) {
-        var walker = document.createTreeWalker(r.tr, NodeFilter.SHOW_TEXT);
-        for (var node = walker.nextNode(); node; node = walker.nextNode()) {
-          var m;
-          re.lastIndex = 0;
-          while ((m = re.exec(node.data)) !== null) {
-            var range = new Range();
-            range.setStart(node, m.index);
-            range.setEnd(node, m.index + m[0].length);
-            ranges.push(range);
-          }
-        }
-      });
-    }
-    CSS.highlights.set('metricdict-hit', new Highlight(...ranges));
   }
 
   // Rows are drawn on demand: the first FIRST of the current results, then MORE at a time as
@@ -190,10 +153,10 @@
       selects.forEach(function (s) {
         s.classList.toggle('active', s.value !== '');
         var p = s.getAttribute('data-param').toLowerCase();
-        if (p === 'version') ver = version(s.value);
+        if (p === 'version') ver = R.version(s.value);
         else if (s.value) f[p] = wanted(s.value);
       });
-      var since = ver ? version(new URLSearchParams(location.search).get('since')) : null;
+      var since = ver ? R.version(new URLSearchParams(location.search).get('since')) : null;
       // `group:code_review` in the box filters like the Group select.
       var text = [];
       list(q ? q.value : '', /\s+/).forEach(function (part) {
@@ -238,10 +201,10 @@
     function matches(r, st, ranked) {
       if (st.version) {
         // What the version reports, removed or not; with `since`, what changed between them.
-        var now = reportedBy(r, st.version);
+        var now = R.reportedBy(r, st.version);
         r.maybe = now === 1;
         if (st.since) {
-          var then = reportedBy(r, st.since);
+          var then = R.reportedBy(r, st.since);
           if (!((then !== 2 && now === 2) || (then === 2 && now === 0))) return false;
         } else if (now === 0) return false;
       } else if (r.removed && !st.removed) return false;
@@ -282,9 +245,31 @@
     function trOf(r) {
       if (!r.tr) {
         r.tr = draw(r.d, base);
-        addBreaks(r.tr);
+        P.addBreaks(r.tr);
+      }
+      if (queriesUrl && r.d && !r.tr.querySelector('.copy-query')) {
+        var b = el('button', 'btn btn-quiet copy-query', 'Copy query');
+        b.type = 'button';
+        b.setAttribute('aria-label', 'Copy the warehouse queries for ' + (r.d.key_path || r.d.id));
+        b.addEventListener('click', function () {
+          queryFor(r.d).then(function (text) { return navigator.clipboard.writeText(text); }).then(function () {
+            b.textContent = 'Copied';
+            setTimeout(function () { b.textContent = 'Copy query'; }, 1500);
+          }, function () { b.textContent = 'No query'; });
+        });
+        r.tr.querySelector('td').append(' ', b);
       }
       return r.tr;
+    }
+
+    // "Copy query": the definition page's queries (src/render/queries.rs), filled here from
+    // the published templates (queries.json) with the same quoting (text::sql): every value a
+    // whole Snowflake string literal, `\` doubled, then `'`, control characters escaped.
+    var queriesUrl = box.getAttribute('data-queries');
+    var queries = null;
+    function queryFor(d) {
+      if (!queries) queries = fetch(queriesUrl).then(function (r) { if (!r.ok) throw new Error(queriesUrl); return r.json(); });
+      return queries.then(function (q) { return R.queryText(q.templates || {}, kind, d); });
     }
 
     // Draw `n` more rows of the view (a new table when `fresh`).
@@ -311,7 +296,7 @@
       if (layer && !fresh) {
         while (layer.firstChild && Number(layer.firstChild.getAttribute('data-i')) < drawn && layer.firstChild !== found) layer.firstChild.remove();
       }
-      if (rank && drawn <= 300) highlight(view.slice(0, drawn), words);
+      if (rank && drawn <= 300) P.highlight(view.slice(0, drawn), words);
       if (watcher && drawn < view.length) { watcher.unobserve(layer); watcher.observe(layer); }
     }
 
@@ -397,7 +382,7 @@
         rows.forEach(function (r) { r.tr.hidden = view.indexOf(r) < 0; });
         drawn = view.length;
       }
-      if (!rank) highlight([], []);
+      if (!rank) P.highlight([], []);
       if (table) table.setAttribute('aria-rowcount', String(view.length + 1));
       if (count) count.textContent = countText(view.length, st);
       if (empty) empty.hidden = view.length > 0;
@@ -520,7 +505,11 @@
       shownKeys: function () { return view.map(function (r) { return r.d ? (r.d.key_path || r.d.id) : r.tr.getAttribute('data-key'); }); },
       more: function () { if (drawn < view.length) drawMore(MORE, false); return drawn < view.length; },
       drawAll: function () { if (drawn < view.length) drawMore(view.length - drawn, false); },
-      find: fillLayer
+      find: fillLayer,
+      queryFor: function (key) {
+        var r = rows.find(function (x) { return x.d && (x.d.key_path || x.d.id) === key; });
+        return r ? queryFor(r.d) : Promise.reject(new Error(key));
+      }
     };
   }
 
@@ -544,68 +533,15 @@
     colStyle.replaceSync(css);
   }
 
-  // Let long dotted/underscored/CamelCase identifiers break at separators (<wbr> keeps copy/paste intact).
-  function addBreaks(root) {
-    Array.prototype.forEach.call(root.querySelectorAll('.kp, .kp-title, .brk'), function (el) {
-      if (el.children.length) return;
-      // break after . _ / : and between camelCase humps
-      var parts = el.textContent.replace(/([._/:]+|[a-z](?=[A-Z]))/g, '$1\u0000').split('\u0000').filter(Boolean);
-      if (parts.length < 2) return;
-      var frag = document.createDocumentFragment();
-      parts.forEach(function (p, i) {
-        if (i) frag.appendChild(document.createElement('wbr'));
-        frag.appendChild(document.createTextNode(p));
-      });
-      el.textContent = '';
-      el.appendChild(frag);
-    });
-  }
-
   function closeMenus(except) {
     Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open], details.downloads[open]'), function (d) {
       if (d !== except) d.open = false;
     });
   }
 
-  // Dark mode: follows the system until the user picks; the choice is remembered.
-  function themeToggle() {
-    var btn = document.querySelector('.theme-toggle');
-    if (!btn) return;
-    var root = document.documentElement;
-    var media = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
-    function dark() {
-      var t = root.getAttribute('data-theme');
-      return t ? t === 'dark' : !!(media && media.matches);
-    }
-    function show() { btn.setAttribute('aria-pressed', String(dark())); }
-    btn.hidden = false;
-    show();
-    btn.addEventListener('click', function () {
-      var next = dark() ? 'light' : 'dark';
-      root.setAttribute('data-theme', next);
-      try { localStorage.setItem('metricdict-theme', next); } catch (e) { /* private mode */ }
-      show();
-    });
-    if (media && media.addEventListener) media.addEventListener('change', show);
-  }
-
-  // Copy buttons (key paths, Service Ping JSON paths).
-  function copyButtons() {
-    document.addEventListener('click', function (e) {
-      var b = e.target.closest && e.target.closest('button[data-copy]');
-      if (!b || !navigator.clipboard) return;
-      var label = b.getAttribute('data-label') || b.getAttribute('aria-label') || 'Copy';
-      navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
-        b.classList.add('copied');
-        b.setAttribute('aria-label', 'Copied');
-        setTimeout(function () { b.classList.remove('copied'); b.setAttribute('aria-label', label); }, 1500);
-      });
-    });
-  }
-
   function init() {
-    themeToggle();
-    copyButtons();
+    P.themeToggle();
+    P.copyButtons();
     Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (box) {
       // Until the rows are filtered as the address asks, the page's first rows would mislead.
       if (box.hasAttribute('data-sync') && location.search) box.classList.add('pending');
@@ -632,7 +568,7 @@
       });
     });
     renderCols();
-    addBreaks(document);
+    P.addBreaks(document);
 
     document.addEventListener('click', function (e) {
       closeMenus(e.target.closest ? e.target.closest('details') : null);

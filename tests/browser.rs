@@ -440,23 +440,55 @@ fn accessibility_check_finds_no_serious_violations() {
     let base = format!("http://127.0.0.1:{}/", server.port);
     let browser = launch(chrome);
     let tab = browser.new_tab().unwrap();
-    for theme in ["light", "dark"] {
+    for (width, theme) in [
+        (1440, "light"),
+        (1440, "dark"),
+        (390, "light"),
+        (390, "dark"),
+    ] {
+        set_width(&tab, width);
         for page in [
             "",
+            "events/",
+            "events/?category=duo",
             "metrics/counts.merge_requests/",
             "privacy/",
             "changes/",
-            "events/",
             "groups/code_review/",
             "identifiers/",
+            "versions/",
+            "payload/",
         ] {
             open(&tab, &format!("{base}{page}"));
             eval(
                 &tab,
                 &format!("document.documentElement.setAttribute('data-theme', '{theme}')"),
             );
+            std::thread::sleep(Duration::from_millis(300));
             let violations = axe_violations(&tab, &axe);
-            assert!(violations.is_empty(), "/{page} ({theme}): {violations:#?}");
+            assert!(
+                violations.is_empty(),
+                "/{page} ({width} px, {theme}): {violations:#?}"
+            );
+            let (page_w, view_w) = (
+                eval(&tab, "document.documentElement.scrollWidth")
+                    .as_u64()
+                    .unwrap(),
+                eval(&tab, "window.innerWidth").as_u64().unwrap(),
+            );
+            assert!(
+                page_w <= view_w,
+                "/{page} ({width} px): {page_w} px wide in a {view_w} px view"
+            );
+            if width == 390
+                && theme == "light"
+                && (page.starts_with("events/") || page.is_empty() || page.starts_with("metrics/"))
+            {
+                screenshot(
+                    &tab,
+                    &format!("a11y-390-{}", page.replace(['/', '?', '='], "_")),
+                );
+            }
         }
     }
 }
@@ -629,4 +661,78 @@ fn events_table_names_events_and_filters_plainly() {
     // No classification reads "—", not blank.
     let blank = eval(&tab, "[...document.querySelectorAll('tbody td[data-col=classification]')].filter(td => td.textContent.trim() === '').length");
     assert_eq!(blank, Value::from(0));
+}
+
+/// "Copy query" in a table row gives the definition page's own queries (filled by Rust from the
+/// same templates): every query the page shows is in the copied text, for a metric with a
+/// time-frame list and for a legacy event (category and action).
+#[test]
+fn copy_query_in_a_row_gives_the_definition_pages_queries() {
+    let Some(chrome) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build(&definitions(), &out, &[]);
+    let server = StaticServer::start(out.clone(), "127.0.0.1:0", "/").unwrap();
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let browser = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    let metrics: Value = serde_json::from_str(&read(out.join("metrics.json"))).unwrap();
+    let events: Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
+    let legacy = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"].as_str().unwrap().contains('/'))
+        .unwrap();
+    // A metric with a time-frame list: one query per key path in the payload.
+    let m = metrics["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key_paths"].as_array().is_some_and(|k| k.len() >= 2))
+        .unwrap();
+    let metric = m["key_path"].as_str().unwrap();
+    for (table, key, url) in [
+        ("", metric, m["url"].as_str().unwrap()),
+        (
+            "events/",
+            legacy["id"].as_str().unwrap(),
+            legacy["url"].as_str().unwrap(),
+        ),
+    ] {
+        open(&tab, &format!("{base}{table}"));
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            eval(
+                &tab,
+                "document.querySelectorAll('tbody .copy-query').length"
+            )
+            .as_u64()
+            .unwrap()
+                > 0,
+            "/{table}: rows offer Copy query"
+        );
+        let copied = tab
+            .evaluate(
+                &format!(
+                    "window.metricdict.boxes[0].queryFor({})",
+                    serde_json::to_string(key).unwrap()
+                ),
+                true,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let copied = norm(copied.as_str().unwrap());
+        let page = html(out.join(url.trim_start_matches('/')).join("index.html"));
+        let shown: Vec<String> = select(&page, ".queries pre code")
+            .iter()
+            .map(text)
+            .collect();
+        assert!(shown.len() >= 2, "{url}: {shown:?}");
+        for q in &shown {
+            assert!(copied.contains(&norm(q)), "{key}: {q}\nnot in\n{copied}");
+        }
+    }
 }

@@ -31,28 +31,7 @@ pub(super) fn fields(
                 ("classification", DefinitionKind::Event) => Some(param::DATA_CLASS),
                 _ => None,
             };
-            let item = |s: String| {
-                let url = if s.starts_with("https://") || s.starts_with("http://") {
-                    Value::String(s.clone())
-                } else if let Some(p) = facet {
-                    let key = match p {
-                        param::GROUP => normalize_group(&s),
-                        // A legacy tier name links the tier it counts as today.
-                        param::TIER => today_tier(&s.to_lowercase()).to_string(),
-                        _ => s.to_lowercase(),
-                    };
-                    at_base(base, facet_url(catalog, p, &key))
-                } else {
-                    Value::Null
-                };
-                let text = match facet {
-                    Some(param::TIER) if today_tier(&s.to_lowercase()) != s.to_lowercase() => {
-                        tier_label(&s.to_lowercase())
-                    }
-                    _ => s,
-                };
-                object([("text", text.into()), ("url", url)])
-            };
+            let item = |s: String| field_item(catalog, base, facet, s);
             let (items, block): (Vec<Value>, Option<String>) = match v {
                 Value::Null => (Vec::new(), None),
                 Value::String(s) => (vec![item(s.clone())], None),
@@ -98,6 +77,30 @@ pub(super) fn fields(
             ])
         })
         .collect()
+}
+
+/// One value of a field: its text, and a link where it has a page of its own (a group, data
+/// category or tier page) or is a URL. A legacy tier name links the tier it counts as today.
+fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> Value {
+    let url = if s.starts_with("https://") || s.starts_with("http://") {
+        Value::String(s.clone())
+    } else if let Some(p) = facet {
+        let key = match p {
+            param::GROUP => normalize_group(&s),
+            param::TIER => today_tier(&s.to_lowercase()).to_string(),
+            _ => s.to_lowercase(),
+        };
+        at_base(base, facet_url(catalog, p, &key))
+    } else {
+        Value::Null
+    };
+    let text = match facet {
+        Some(param::TIER) if today_tier(&s.to_lowercase()) != s.to_lowercase() => {
+            tier_label(&s.to_lowercase())
+        }
+        _ => s,
+    };
+    object([("text", text.into()), ("url", url)])
 }
 
 /// A scalar or flat-list field's value as HTML: the items comma-separated (`<code>` when

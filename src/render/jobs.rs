@@ -6,8 +6,9 @@ use super::cache::{ctx_hash, key_of, links_key, RenderCache};
 use super::pages::filter_facets;
 use super::rows::{RowKind, Rows, Table, ROWS_MARKER};
 use super::{job, Body, Job, Renderer};
-use crate::model::catalog::{short_hash, Catalog, DefinitionKind};
+use crate::model::catalog::{param, short_hash, Catalog, DefinitionKind, FacetValue};
 use crate::model::layout;
+use crate::model::order::LEGACY_TIERS;
 use crate::model::version;
 use rayon::prelude::*;
 
@@ -77,6 +78,12 @@ impl Renderer {
             .iter()
             .map(|v| v.to_string())
             .collect();
+        // Rows get "Copy query" where templates exist for their kind.
+        let q = &self.queries;
+        let queries = [
+            !q.metric.is_empty(),
+            !q.event.is_empty() || !q.legacy_event.is_empty(),
+        ];
         tables
             .into_iter()
             .map(|(kind, template, url, nav, title)| {
@@ -113,6 +120,7 @@ impl Renderer {
                         "active_text": thousands(all.len() - removed),
                         "first": first.len(),
                         "versions": &versions,
+                        "queries": queries[kind as usize].then_some(layout::QUERIES_JSON),
                         "data": layout::TABLE_DATA[kind as usize],
                         "csv": downloads[kind as usize].0,
                         "json": downloads[kind as usize].1,
@@ -166,7 +174,15 @@ impl Renderer {
         let mut jobs = Vec::new();
         for facet in catalog.facets.iter().filter(|f| f.path.is_some()) {
             jobs.push(self.facet_index(facet));
-            for (value, fv) in &facet.values {
+            let legacy = match facet.param {
+                param::TIER => legacy_tier_values(catalog),
+                _ => Vec::new(),
+            };
+            for (value, fv) in facet
+                .values
+                .iter()
+                .chain(legacy.iter().map(|(v, fv)| (v, fv)))
+            {
                 let mut job = self.facet_page(catalog, facet, value, fv, rows);
                 let Body::Ready(ctx) = &job.body else {
                     unreachable!("fresh job")
@@ -205,5 +221,28 @@ fn browse_links(catalog: &Catalog, kind: DefinitionKind) -> Vec<serde_json::Valu
             let path = f.path?;
             Some(serde_json::json!({"label": f.label.to_lowercase(), "url": layout::facet_url(path)}))
         })
+        .collect()
+}
+
+/// A page for each legacy tier name a definition declares (`/tiers/silver/`): round one
+/// published them and reviewers cite them, though the tier facet counts today's tiers.
+fn legacy_tier_values(catalog: &Catalog) -> Vec<(String, FacetValue)> {
+    let declares =
+        |tiers: &[String], name: &str| tiers.iter().any(|t| t.eq_ignore_ascii_case(name));
+    LEGACY_TIERS
+        .iter()
+        .map(|(name, _)| {
+            let fv = FacetValue {
+                metrics: (0..catalog.metrics.len())
+                    .filter(|&i| declares(&catalog.metrics[i].tiers, name))
+                    .collect(),
+                events: (0..catalog.events.len())
+                    .filter(|&i| declares(&catalog.events[i].tiers, name))
+                    .collect(),
+                slug: name.to_string(),
+            };
+            (name.to_string(), fv)
+        })
+        .filter(|(_, fv)| !fv.metrics.is_empty() || !fv.events.is_empty())
         .collect()
 }

@@ -30,7 +30,55 @@ pub fn chromium() -> Option<PathBuf> {
     found
 }
 
-pub fn launch(path: PathBuf) -> Browser {
+/// A browser for one test. At most [`MAX_BROWSERS`] run at once in a test binary: on a 2-core
+/// CI runner, nine Chromiums side by side time out waiting for their own pages.
+pub struct Chrome {
+    browser: Browser,
+    _permit: Permit,
+}
+
+impl std::ops::Deref for Chrome {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+pub const MAX_BROWSERS: usize = 3;
+static RUNNING: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+struct Permit;
+
+impl Permit {
+    fn take() -> Permit {
+        let (lock, cv) = &RUNNING;
+        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= MAX_BROWSERS {
+            n = cv.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Permit
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let (lock, cv) = &RUNNING;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        cv.notify_one();
+    }
+}
+
+pub fn launch(path: PathBuf) -> Chrome {
+    let permit = Permit::take();
+    Chrome {
+        browser: launch_browser(path),
+        _permit: permit,
+    }
+}
+
+fn launch_browser(path: PathBuf) -> Browser {
     let profile = tempfile::tempdir().unwrap().keep();
     let args: Vec<&OsStr> = [
         "--disable-gpu",
@@ -175,4 +223,27 @@ pub fn first_result(tab: &Arc<Tab>, q: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Lay the page out at `width` CSS pixels (not as a mobile browser, which would zoom out to
+/// fit a page wider than the screen and hide the overflow a test looks for).
+pub fn set_width(tab: &Arc<Tab>, width: u32) {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height: 900,
+        device_scale_factor: 1.0,
+        mobile: false,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
 }
