@@ -250,7 +250,7 @@
       if (queriesUrl && r.d && !r.tr.querySelector('.copy-query')) {
         var b = el('button', 'btn btn-quiet copy-query', 'Copy query');
         b.type = 'button';
-        b.setAttribute('aria-label', 'Copy the warehouse queries for ' + (r.d.key_path || r.d.id));
+        b.setAttribute('aria-label', 'Copy query for ' + (r.d.key_path || r.d.id));
         b.addEventListener('click', function () {
           queryFor(r.d).then(function (text) { return navigator.clipboard.writeText(text); }).then(function () {
             b.textContent = 'Copied';

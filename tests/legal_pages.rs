@@ -94,15 +94,27 @@ fn privacy_counts_legacy_tier_names_as_their_one_successor_or_under_no_tier() {
 #[test]
 fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_names() {
     let (_tmp, out) = legacy_site();
-    let tiers: Vec<String> = std::fs::read_dir(out.join("tiers"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    // The tier index lists today's tiers and `legacy`; a legacy name keeps its own page (round
+    // one published them) that says what it counts as today.
+    let index = html(out.join("tiers/index.html"));
+    let tiers: Vec<String> = select(&index, "main a[href^='/tiers/']")
+        .iter()
+        .filter_map(|a| a.value().attr("href"))
+        .map(|h| {
+            h.trim_start_matches("/tiers/")
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .filter(|t| !t.is_empty())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
     assert_eq!(tiers, ["free", "legacy", "premium", "ultimate"]);
+    let silver = read(out.join("tiers/silver/index.html"));
+    assert!(
+        silver.contains("counted under <a href=\"/tiers/premium/\">premium</a>"),
+        "{silver}"
+    );
     let members = |tier: &str| -> Vec<String> {
         let doc = html(out.join(format!("tiers/{tier}/index.html")));
         let mut v: Vec<String> = select(&doc, ".item-list a.kp, .item-list a[href*='metrics/']")

@@ -73,17 +73,6 @@ impl Renderer {
                 "Events",
             ),
         ];
-        // The version picker's choices, newest first, ordered here so no script sorts them.
-        let versions: Vec<String> = version::versions(catalog)
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
-        // Rows get "Copy query" where templates exist for their kind.
-        let q = &self.queries;
-        let queries = [
-            !q.metric.is_empty(),
-            !q.event.is_empty() || !q.legacy_event.is_empty(),
-        ];
         tables
             .into_iter()
             .map(|(kind, template, url, nav, title)| {
@@ -93,13 +82,6 @@ impl Renderer {
                 };
                 let all: Vec<usize> = (0..rows.len(kind)).collect();
                 let removed = rows.removed(kind, &all);
-                let downloads = [
-                    (layout::METRICS_CSV, layout::METRICS_JSON),
-                    (layout::EVENTS_CSV, layout::EVENTS_JSON),
-                ];
-                // A new build's table data is never taken from a cache of the last one.
-                let version =
-                    short_hash(&format!("{}{:?}", self.site.build_time, self.site.commit));
                 // The page carries the first rows; the table draws the rest from its data.
                 let first: Vec<usize> = all
                     .iter()
@@ -111,23 +93,10 @@ impl Renderer {
                 ctx.insert("facets", &filter_facets(catalog, facet_kind));
                 ctx.insert("total", &all.len());
                 ctx.insert("removed_count", &removed);
-                ctx.insert("versions", &versions);
+                let table = self.table_context(catalog, kind, all.len() - removed, first.len());
+                ctx.insert("versions", &table["versions"]);
                 ctx.insert("rows", ROWS_MARKER[kind as usize]);
-                ctx.insert(
-                    "table",
-                    &serde_json::json!({
-                        "active": all.len() - removed,
-                        "active_text": thousands(all.len() - removed),
-                        "first": first.len(),
-                        "versions": &versions,
-                        "queries": queries[kind as usize].then_some(layout::QUERIES_JSON),
-                        "data": layout::TABLE_DATA[kind as usize],
-                        "csv": downloads[kind as usize].0,
-                        "json": downloads[kind as usize].1,
-                        "version": version,
-                        "browse": browse_links(catalog, facet_kind),
-                    }),
-                );
+                ctx.insert_value("table", table);
                 let tables = vec![Table { kind, rows: first }];
                 let key = reuse.key(&|| key_of(&(ctx_hash(template, &ctx), rows.key(&tables))));
                 let path = layout::page_file(url);
@@ -140,6 +109,49 @@ impl Renderer {
                 }
             })
             .collect()
+    }
+
+    /// What a table page's macros need besides its rows (`table` in docs/template-context.md).
+    fn table_context(
+        &self,
+        catalog: &Catalog,
+        kind: RowKind,
+        active: usize,
+        first: usize,
+    ) -> serde_json::Value {
+        let (facet_kind, csv, json, queries) = match kind {
+            RowKind::Metric | RowKind::MetricItem => (
+                DefinitionKind::Metric,
+                layout::METRICS_CSV,
+                layout::METRICS_JSON,
+                !self.queries.metric.is_empty(),
+            ),
+            RowKind::Event | RowKind::EventItem => (
+                DefinitionKind::Event,
+                layout::EVENTS_CSV,
+                layout::EVENTS_JSON,
+                !self.queries.event.is_empty() || !self.queries.legacy_event.is_empty(),
+            ),
+        };
+        // The version picker's choices, newest first, ordered here so no script sorts them.
+        let versions: Vec<String> = version::versions(catalog)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        serde_json::json!({
+            "active": active,
+            "active_text": thousands(active),
+            "first": first,
+            "versions": versions,
+            // Rows get "Copy query" where templates exist for their kind.
+            "queries": queries.then_some(layout::QUERIES_JSON),
+            "data": layout::TABLE_DATA[kind as usize],
+            "csv": csv,
+            "json": json,
+            // A new build's table data is never taken from a cache of the last one.
+            "version": short_hash(&format!("{}{:?}", self.site.build_time, self.site.commit)),
+            "browse": browse_links(catalog, facet_kind),
+        })
     }
 
     /// A page per metric and per event; their contexts are built when they render.

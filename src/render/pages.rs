@@ -7,8 +7,8 @@ use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
+use crate::model::order::{legacy_successor, tier_label, today_tier, LEGACY, LEGACY_TIERS};
 use crate::model::order::{milestone_key, milestone_label};
-use crate::model::order::{tier_label, today_tier, LEGACY, LEGACY_TIERS};
 use crate::text::markdown;
 use serde_json::{json, Value};
 
@@ -276,6 +276,15 @@ impl Renderer {
                     .collect();
                 json!({"retired_tiers": retired})
             }
+            // A legacy name's own page (kept for round one's links): what it counts as today.
+            param::TIER => match legacy_successor(value) {
+                Some(today) => {
+                    let today = today.unwrap_or(LEGACY);
+                    json!({"legacy_name": {"label": tier_label(value), "today": today,
+                        "url": at_base(&self.site.base, facet_url(catalog, param::TIER, today))}})
+                }
+                None => Value::Null,
+            },
             _ => Value::Null,
         }
     }

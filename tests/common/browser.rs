@@ -30,20 +30,6 @@ pub fn chromium() -> Option<PathBuf> {
     found
 }
 
-/// A browser for one test. At most [`MAX_BROWSERS`] run at once in a test binary: on a 2-core
-/// CI runner, nine Chromiums side by side time out waiting for their own pages.
-pub struct Chrome {
-    browser: Browser,
-    _permit: Permit,
-}
-
-impl std::ops::Deref for Chrome {
-    type Target = Browser;
-    fn deref(&self) -> &Browser {
-        &self.browser
-    }
-}
-
 pub const MAX_BROWSERS: usize = 3;
 static RUNNING: (std::sync::Mutex<usize>, std::sync::Condvar) =
     (std::sync::Mutex::new(0), std::sync::Condvar::new());
@@ -70,12 +56,20 @@ impl Drop for Permit {
     }
 }
 
-pub fn launch(path: PathBuf) -> Chrome {
-    let permit = Permit::take();
-    Chrome {
-        browser: launch_browser(path),
-        _permit: permit,
-    }
+/// A browser for one test. At most [`MAX_BROWSERS`] run at once in a test binary (on a 2-core
+/// CI runner, nine Chromiums side by side time out waiting for their pages): the test's thread
+/// holds a permit until it ends.
+pub fn launch(path: PathBuf) -> Browser {
+    HELD.with(|held| {
+        if held.borrow().is_none() {
+            *held.borrow_mut() = Some(Permit::take());
+        }
+    });
+    launch_browser(path)
+}
+
+thread_local! {
+    static HELD: std::cell::RefCell<Option<Permit>> = const { std::cell::RefCell::new(None) };
 }
 
 fn launch_browser(path: PathBuf) -> Browser {
@@ -108,10 +102,31 @@ fn launch_browser(path: PathBuf) -> Browser {
 }
 
 pub fn open(tab: &Arc<Tab>, url: &str) {
-    tab.navigate_to(url)
-        .unwrap()
-        .wait_until_navigated()
-        .unwrap();
+    // Poll the document instead of waiting for headless_chrome's navigation event, which a
+    // page that finishes loading quickly can send before the wait begins.
+    tab.navigate_to(url).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let want = url.split('#').next().unwrap_or(url);
+    loop {
+        let state = tab
+            .evaluate("document.readyState + ' ' + location.href", false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        // The page's script may rewrite the query string (filters), never the path.
+        let path = |u: &str| u.split(['?', '#']).next().unwrap_or("").to_string();
+        if state.starts_with("complete ")
+            && (path(&state[9..]) == path(want) || !want.starts_with("http"))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{url} never finished loading: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     tab.wait_for_element("body").unwrap();
 }
 

@@ -2,9 +2,13 @@
 //! root (traversal-safe), as a static host would. The dev server serves from memory instead.
 #![allow(dead_code)]
 
-use metricdict::serve::http::{content_type, respond, Pool, Reply};
+use metricdict::serve::http::{content_type, Reply};
 use percent_encoding::percent_decode_str;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Map a request path to a file below `root`, or `None` when it would leave the root: `..`
 /// (plain or percent-encoded), backslashes, NUL, absolute components, or a symlink out.
@@ -86,21 +90,73 @@ pub fn reply(root: &Path, url_path: &str, base: &str) -> Reply {
 }
 
 /// A running static server (used by tests). Stops when dropped.
+///
+/// A thread per connection, one request per connection, written with std only: served by
+/// tiny_http, a page's eight parallel requests now and then left one unanswered (the page
+/// never finished loading), which made the browser tests flaky. (The dev server puts its own
+/// request reader in front of tiny_http; see serve::guard.)
 pub struct StaticServer {
-    _pool: Pool,
+    stop: Arc<AtomicBool>,
     pub port: u16,
 }
 
 impl StaticServer {
     /// Serve `root` (a built site with base path `base`) on `addr`, e.g. `127.0.0.1:0`.
     pub fn start(root: PathBuf, addr: &str, base: &str) -> std::io::Result<StaticServer> {
-        let base = base.to_string();
-        let (pool, port) = Pool::start(addr, move |req| {
-            let r = reply(&root, req.url(), &base);
-            respond(req, r, &[]);
-        })?;
-        Ok(StaticServer { _pool: pool, port })
+        let listener = TcpListener::bind(addr)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (root, base, stopped) = (Arc::new(root), Arc::new(base.to_string()), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (root, base) = (root.clone(), base.clone());
+                std::thread::spawn(move || answer(conn, &root, &base));
+            }
+        });
+        Ok(StaticServer { stop, port })
     }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wake the accept loop
+    }
+}
+
+fn answer(mut conn: TcpStream, root: &Path, base: &str) {
+    let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut parts = text.lines().next().unwrap_or("").split(' ');
+    let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let r = reply(root, url, base);
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\nConnection: close\r\n",
+        r.status,
+        r.content_type,
+        r.body.len()
+    );
+    if let Some(loc) = &r.location {
+        out.push_str(&format!("Location: {loc}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = conn.write_all(out.as_bytes());
+    if method != "HEAD" {
+        let _ = conn.write_all(&r.body);
+    }
+    let _ = conn.flush();
 }
 
 /// Traversal attempts never leave the root (called from the serve tests).
