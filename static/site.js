@@ -247,8 +247,8 @@
         r.tr = draw(r.d, base);
         P.addBreaks(r.tr);
       }
-      if (queriesUrl && r.d && !r.tr.querySelector('.copy-query')) {
-        var b = el('button', 'btn btn-quiet copy-query', 'Copy query');
+      if (queriesUrl && r.d && !r.tr.querySelector('.row-query')) {
+        var b = el('button', 'btn btn-quiet row-query', 'Copy query');
         b.type = 'button';
         b.setAttribute('aria-label', 'Copy query for ' + (r.d.key_path || r.d.id));
         b.addEventListener('click', function () {

@@ -702,7 +702,7 @@ fn copy_query_in_a_row_gives_the_definition_pages_queries() {
         assert!(
             eval(
                 &tab,
-                "document.querySelectorAll('tbody .copy-query').length"
+                "document.querySelectorAll('tbody .row-query').length"
             )
             .as_u64()
             .unwrap()
