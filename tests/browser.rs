@@ -700,12 +700,9 @@ fn copy_query_in_a_row_gives_the_definition_pages_queries() {
         open(&tab, &format!("{base}{table}"));
         std::thread::sleep(Duration::from_millis(500));
         assert!(
-            eval(
-                &tab,
-                "document.querySelectorAll('tbody .row-query').length"
-            )
-            .as_u64()
-            .unwrap()
+            eval(&tab, "document.querySelectorAll('tbody .row-query').length")
+                .as_u64()
+                .unwrap()
                 > 0,
             "/{table}: rows offer Copy query"
         );

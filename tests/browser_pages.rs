@@ -6,7 +6,6 @@
 mod common;
 use common::browser::*;
 use common::*;
-use headless_chrome::protocol::cdp::Emulation;
 use headless_chrome::Tab;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,23 +13,7 @@ use std::time::Duration;
 
 /// Emulate a screen `width` CSS pixels wide (a phone below 500: touch, the viewport meta tag).
 fn set_width(tab: &Arc<Tab>, width: u32) {
-    tab.call_method(Emulation::SetDeviceMetricsOverride {
-        width,
-        height: 900,
-        device_scale_factor: 1.0,
-        mobile: width < 500,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
+    set_viewport(tab, width, 900, width < 500);
 }
 
 /// Open `url` in `theme`, remembered as the header toggle would, so it applies before paint.

@@ -9,7 +9,6 @@ use common::*;
 use headless_chrome::browser::tab::RequestPausedDecision;
 use headless_chrome::browser::transport::{SessionId, Transport};
 use headless_chrome::protocol::cdp::Browser::{GrantPermissions, PermissionType};
-use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
 use headless_chrome::protocol::cdp::Fetch::events::RequestPausedEvent;
 use headless_chrome::protocol::cdp::Fetch::{RequestPattern, RequestStage};
 use headless_chrome::Tab;
@@ -63,23 +62,7 @@ fn full_screenshot(tab: &Arc<Tab>, width: u32, name: &str) {
 }
 
 fn set_size(tab: &Arc<Tab>, width: u32, height: u32) {
-    tab.call_method(SetDeviceMetricsOverride {
-        width,
-        height,
-        device_scale_factor: 1.0,
-        mobile: width < 600,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
+    set_viewport(tab, width, height, width < 600);
 }
 
 /// Paste `payload` into the page's box and wait for the check to finish.

@@ -6,31 +6,12 @@ mod common;
 mod versions_fixture;
 use common::browser::*;
 use common::*;
-use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
 use headless_chrome::Tab;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn viewport(tab: &Arc<Tab>, width: u32) {
-    tab.call_method(SetDeviceMetricsOverride {
-        width,
-        height: 900,
-        device_scale_factor: 1.0,
-        // Not `mobile`: a phone browser would zoom out to fit a page wider than the screen,
-        // hiding the overflow this test looks for.
-        mobile: false,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
+    set_width(tab, width);
 }
 
 /// Rows shown once the table's script has applied the URL's filters.

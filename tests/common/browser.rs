@@ -243,12 +243,17 @@ pub fn first_result(tab: &Arc<Tab>, q: &str) -> String {
 /// Lay the page out at `width` CSS pixels (not as a mobile browser, which would zoom out to
 /// fit a page wider than the screen and hide the overflow a test looks for).
 pub fn set_width(tab: &Arc<Tab>, width: u32) {
+    set_viewport(tab, width, 900, false);
+}
+
+/// Emulate a `width` × `height` screen; `mobile` also emulates touch and the viewport meta tag.
+pub fn set_viewport(tab: &Arc<Tab>, width: u32, height: u32, mobile: bool) {
     use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
     tab.call_method(SetDeviceMetricsOverride {
         width,
-        height: 900,
+        height,
         device_scale_factor: 1.0,
-        mobile: false,
+        mobile,
         scale: None,
         screen_width: None,
         screen_height: None,
