@@ -2,6 +2,7 @@
 //! progress lines, colour.
 
 use super::config::Config;
+pub use metricdict::text::thousands;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -31,19 +32,6 @@ pub fn definitions(given: Vec<PathBuf>, config: &Config) -> Vec<PathBuf> {
 /// `1 error`, `3 errors`, `5,012 warnings`.
 pub fn count(n: usize, noun: &str) -> String {
     format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
-}
-
-/// `5012` → `5,012`, for summaries people read.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Build progress: one updating line on a terminal; plain lines in CI logs and pipes; nothing

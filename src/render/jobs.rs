@@ -10,6 +10,7 @@ use crate::model::catalog::{param, short_hash, Catalog, DefinitionKind, FacetVal
 use crate::model::layout;
 use crate::model::order::LEGACY_TIERS;
 use crate::model::version;
+use crate::text::thousands;
 use rayon::prelude::*;
 
 /// The cache as the job list consults it: which pages can be reused, and keys that cost
@@ -210,19 +211,6 @@ impl Renderer {
         }
         jobs
     }
-}
-
-/// `2750` as `2,750`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The browse pages that answer a table's filters without JavaScript: label and URL.
