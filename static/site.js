@@ -140,6 +140,7 @@
           // `/events/?category=duo` (a classification, as GitLab's dictionary links it) sets
           // the Classification select rather than inventing a Snowplow category.
           var cls = kind === 'events' && lk === 'category' && sel && !hasOption(sel, v) ? selectFor('classification') : null;
+          if (lk === 'version' && !hasOption(sel, v)) return; // only versions the dictionary knows
           if (cls && hasOption(cls, v)) setSelect(cls, v.trim());
           else if (sel) setSelect(sel, v.trim()); else extra[lk] = [k, v.trim()];
         }

@@ -143,4 +143,18 @@ fn version_filter_in_the_tables_agrees_with_the_versions_page() {
     open(&tab, &format!("{base}?version=16.0&since=13.10"));
     let shown = shown_after_filtering(&tab);
     assert!(shown.contains(&"counts.v13_10".to_string()), "{shown:?}");
+    // A version the dictionary does not know, or not a version at all, filters nothing and
+    // adds nothing to the picker.
+    let all = {
+        open(&tab, &base);
+        shown_after_filtering(&tab)
+    };
+    for bad in ["99.99", "%3Cimg%20src%3Dx%3E", "1.2.3.4"] {
+        open(&tab, &format!("{base}?version={bad}&since=13.10"));
+        assert_eq!(shown_after_filtering(&tab), all, "{bad}");
+        let picker = eval(&tab, "JSON.stringify([document.querySelector('select[data-param=version]').value, document.querySelector('select[data-param=version]').options.length, document.querySelectorAll('img').length])");
+        let picker: serde_json::Value = serde_json::from_str(picker.as_str().unwrap()).unwrap();
+        assert_eq!(picker[0], "", "{bad}: {picker}");
+        assert_eq!(picker[2], 0, "{bad}: {picker}");
+    }
 }
