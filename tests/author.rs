@@ -3,7 +3,7 @@
 //! without a single diagnostic, in a GitLab-layout fixture and in a copy of the repository's
 //! own definitions/ (which carries GitLab's schemas).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{json, Value};
 use std::fs;

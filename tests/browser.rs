@@ -5,7 +5,7 @@
 //! (set by `.ci/run`, which installs it), in which case a missing browser fails the test.
 //! Screenshots are written to `target/screenshots/` for people to look at.
 
-mod common;
+use crate::common;
 use common::browser::*;
 use common::*;
 use headless_chrome::Tab;

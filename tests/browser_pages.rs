@@ -3,7 +3,7 @@
 //! focusable box), zero serious or critical axe violations at 1440 and 390 px in light and dark,
 //! and the 404 page offers the missing key path or action as a search.
 
-mod common;
+use crate::common;
 use common::browser::*;
 use common::*;
 use headless_chrome::Tab;

@@ -3,7 +3,7 @@
 //! no request carries the payload, and the pages pass axe at desktop and phone width, light and
 //! dark. Screenshots go to target/screenshots/ (payload-*, query-*).
 
-mod common;
+use crate::common;
 use common::browser::*;
 use common::*;
 use headless_chrome::browser::tab::RequestPausedDecision;

@@ -2,7 +2,7 @@
 //! the box ranks the expected definition first on `/` and on `/events/`; a misspelt word shows
 //! the right result, or a "Did you mean" link that leads to it; field filters stay in the URL.
 
-mod common;
+use crate::common;
 use common::browser::*;
 use common::*;
 use std::time::Duration;

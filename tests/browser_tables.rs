@@ -5,7 +5,7 @@
 //! "Export shown" is exactly the matching rows of the site's CSV; without JavaScript the page
 //! says what it is showing.
 
-mod common;
+use crate::common;
 use common::browser::*;
 use common::*;
 use headless_chrome::Tab;

@@ -2,8 +2,8 @@
 //! violations at 1440 and 390 px in light and dark, and its count links open the tables on
 //! exactly the rows they count.
 
-mod common;
-mod versions_fixture;
+use crate::common;
+use crate::versions_fixture;
 use common::browser::*;
 use common::*;
 use headless_chrome::Tab;

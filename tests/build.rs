@@ -1,6 +1,6 @@
 //! `metricdict build` on the in-repo fixture tree: pages, fields, links, downloads, atomicity.
 
-mod common;
+use crate::common;
 use common::*;
 use std::fs;
 

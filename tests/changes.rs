@@ -1,7 +1,7 @@
 //! `/changes/`: a baseline with known differences gives exactly those rows, from a previous
 //! site (`--baseline`) and from a git revision (`--baseline-ref`).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;

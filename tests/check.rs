@@ -1,7 +1,7 @@
 //! `metricdict check`: precise diagnostics for every broken file, hostile input handled without
 //! panics, machine-readable formats that match their schemas, and atomic output under SIGKILL.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! docs/ci/gitlab-ci.yml and run here with the binary, in a repository laid out as the template
 //! expects (definitions/ at its root), so the documentation and this test cannot drift apart.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_yaml::Value;
 use std::fs;

@@ -1,7 +1,7 @@
 //! The command line people expect of a static-site generator: version, init, completions and
 //! a man page, --config and --root, METRICDICT_* variables, --color, format checking.
 
-mod common;
+use crate::common;
 use common::*;
 use std::fs;
 use std::path::Path;

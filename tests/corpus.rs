@@ -1,7 +1,7 @@
 //! The whole shared GitLab corpus (338 files, `ee/` included), read in place. Skipped with a
 //! note when `../shared/corpus/gitlab` is absent (a bare clone); CI has it.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! `extra_trackers`, `options`, shapes nobody planned for) as readable lists and tables, not
 //! as raw JSON.
 
-mod common;
+use crate::common;
 use common::*;
 use std::fs;
 

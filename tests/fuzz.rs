@@ -5,10 +5,10 @@
 //! byte flips) and runs it through the pipeline. A panic or a diagnostic pointing outside the
 //! file fails the test; the offending input is saved under `target/fuzz-failures/`.
 //!
-//! `cargo test --test fuzz` runs it for a few seconds; a long run:
-//! `FUZZ_SECONDS=600 cargo test --release --test fuzz -- --nocapture`.
+//! `cargo test --test it fuzz::` runs it for a few seconds; a long run:
+//! `FUZZ_SECONDS=600 cargo test --release --test it fuzz:: -- --nocapture`.
 
-mod common;
+use crate::common;
 use common::*;
 use metricdict::load::discover::SchemaFiles;
 use metricdict::load::{parse, schema, validate};

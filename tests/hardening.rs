@@ -9,7 +9,7 @@
 //!
 //! Each test's doc comment quotes the issue line it covers (as restated in the lead's brief).
 
-mod common;
+use crate::common;
 use common::{bin, copy_dir, fixture};
 use std::collections::BTreeSet;
 use std::fs;

@@ -2,7 +2,7 @@
 //! category pages, /changes/ for readers, the favicon, download format versions and round-one
 //! baselines.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! `metricdict payload`: a Service Ping payload matched to the definitions, on GitLab's own
 //! example payload and on a hand-written one with unknown keys and a removed metric.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{json, Value};
 

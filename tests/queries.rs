@@ -2,7 +2,7 @@
 //! (GitLab's by default, `metricdict.toml`'s when given); every generated query parses as
 //! Snowflake SQL and compares against exactly the definition's own value, whatever it contains.
 
-mod common;
+use crate::common;
 use common::*;
 use sqlparser::ast::{BinaryOperator, Expr, Value as SqlValue, Visit, Visitor};
 use sqlparser::dialect::SnowflakeDialect;

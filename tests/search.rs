@@ -2,7 +2,7 @@
 //! and the CLI's (tantivy's index) give the same top 10 for every query, under the semantics
 //! people need: questions, plurals and tenses, abbreviations, typos, exact key paths first.
 
-mod common;
+use crate::common;
 use common::*;
 use metricdict::search::{self, rank, Engine, FileShards};
 use serde_json::Value;

@@ -1,9 +1,9 @@
 //! The search evaluation report: success@5 and MRR on tests/search_eval.yml (natural queries
 //! written from the shared corpus before tuning; half kept aside) for the search as built,
 //! the previous release's (its top 10 per query, recorded in tests/search_eval_round1.json)
-//! and a plain substring filter. `cargo test --test search_eval -- --nocapture` prints it.
+//! and a plain substring filter. `cargo test --test it search_eval:: -- --nocapture` prints it.
 
-mod common;
+use crate::common;
 use common::*;
 use metricdict::search::Engine;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! the site finds and the CLI does not (or the reverse). This compares them word for word over
 //! the definitions' vocabulary and a dictionary.
 
-mod common;
+use crate::common;
 use common::*;
 use metricdict::search::text::{stem, words};
 use std::collections::BTreeSet;

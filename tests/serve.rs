@@ -1,7 +1,7 @@
 //! `metricdict serve`: incremental rebuilds, safe serving, concurrency, and live reload in a
 //! real browser.
 
-mod common;
+use crate::common;
 use common::*;
 use metricdict::build::Options;
 use metricdict::serve::{self, LiveServer, LiveSite};

@@ -2,7 +2,7 @@
 //! list (tests/fixtures/round1-urls.txt) was collected from round one's build (3bbb6d0) of
 //! `definitions/`: every page, download and element id.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::{BTreeSet, HashMap};
 

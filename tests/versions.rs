@@ -2,8 +2,8 @@
 //! and `/versions/`: what each GitLab version added, removed and reports, on a fixture whose
 //! expected counts are worked out by hand from `tests/versions_fixture`.
 
-mod common;
-mod versions_fixture;
+use crate::common;
+use crate::versions_fixture;
 use common::*;
 use versions_fixture::write_fixture;
 
