@@ -1,6 +1,6 @@
-// "Copy the query": a Copy button beside each query on a definition page. The buttons are in
-// the HTML (hidden until this script runs, so a page without JavaScript shows no dead button);
-// each names the <pre> it copies by id. Success or failure is announced in the page's
+// "Copy the query" on a definition page: draws the page's warehouse queries (filled by
+// static/queries.js from the published templates with the values the page names), each with a
+// Copy button naming the <pre> it copies by id. Success or failure is announced in the page's
 // aria-live status region.
 (function () {
   'use strict';
@@ -33,9 +33,61 @@
     });
   }
 
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  // One <figure> per query: label (and key path when the metric has several), the SQL, Copy.
+  function drawQueries(section) {
+    var Q = window.metricdictQueries;
+    if (!Q) return;
+    var values;
+    try { values = JSON.parse(section.getAttribute('data-values') || '{}'); } catch (e) { return; }
+    var status = section.querySelector('[data-copy-status]');
+    fetch(section.getAttribute('data-queries'), { credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (json) {
+        var all = Q.list(json.templates || {}, section.getAttribute('data-kind'), values);
+        var several = (values.key_paths || []).length > 1;
+        all.forEach(function (q, i) {
+          var id = 'query-' + (i + 1);
+          var fig = el('figure', 'query');
+          var cap = el('figcaption');
+          cap.id = id + '-label';
+          cap.appendChild(el('span', 'query-label', q.label));
+          if (several && q.key_path) {
+            cap.appendChild(document.createTextNode(' '));
+            cap.appendChild(el('code', null, q.key_path));
+          }
+          var box = el('div', 'query-box');
+          var pre = el('pre');
+          pre.id = id;
+          pre.tabIndex = 0;
+          pre.setAttribute('aria-labelledby', cap.id);
+          pre.appendChild(el('code', null, q.sql));
+          var b = el('button', 'copy-query', 'Copy');
+          b.type = 'button';
+          b.setAttribute('data-copy-from', id);
+          b.setAttribute('aria-describedby', cap.id);
+          box.appendChild(pre);
+          box.appendChild(b);
+          fig.appendChild(cap);
+          fig.appendChild(box);
+          section.insertBefore(fig, status);
+        });
+        section.setAttribute('data-drawn', String(all.length));
+      })
+      .catch(function () {
+        section.insertBefore(el('p', 'muted', 'The query templates could not be loaded.'), status);
+        section.setAttribute('data-drawn', 'error');
+      });
+  }
+
   function init() {
-    var buttons = document.querySelectorAll('button[data-copy-from]');
-    Array.prototype.forEach.call(buttons, function (b) { b.hidden = false; });
+    Array.prototype.forEach.call(document.querySelectorAll('section[data-queries]'), drawQueries);
     document.addEventListener('click', function (e) {
       var b = e.target.closest && e.target.closest('button[data-copy-from]');
       if (!b) return;

@@ -47,6 +47,16 @@
   // Dark mode: follows the system until the user picks; the choice is remembered.
   function themeToggle() {
     var btn = document.querySelector('.theme-toggle');
+    var bar = document.querySelector('.header-inner');
+    if (!btn && bar) {
+      // Made here rather than in every page's HTML: without JavaScript it could do nothing.
+      btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'theme-toggle';
+      btn.setAttribute('aria-label', 'Dark mode');
+      btn.title = 'Switch between light and dark';
+      bar.insertBefore(btn, bar.querySelector('.downloads'));
+    }
     if (!btn) return;
     var root = document.documentElement;
     var media = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;

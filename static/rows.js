@@ -136,33 +136,11 @@
     return Math.min(added, kept);
   }
 
-  // Placeholders become whole Snowflake string literals (text::sql): `\` doubled, then `'`,
-  // control characters escaped; `{{` and `}}` are literal braces.
-  function sqlString(v) {
-    return "'" + String(v).replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n')
-      .replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\0') + "'";
-  }
-  function fill(sql, vals) {
-    return sql.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, name) {
-      return m === '{{' ? '{' : m === '}}' ? '}' : Object.prototype.hasOwnProperty.call(vals, name) ? sqlString(vals[name]) : m;
-    });
-  }
-
-  // A definition's warehouse queries from the published templates (queries.json), as its
-  // page shows them (src/render/queries.rs): one per template and key path.
+  // A row's warehouse queries, as its definition page shows them (static/queries.js).
   function queryText(t, kind, d) {
-    var list = kind === 'events' ? (d.legacy ? t.legacy_event : t.event) : t.metric;
-    if (!list || !list.length) throw new Error('no query for this kind');
-    var keys = kind === 'events' ? [null] : String(d.more_title || d.key_path).split(', ');
-    var out = [];
-    keys.forEach(function (k) {
-      list.forEach(function (tpl) {
-        // The label line is a comment: no line break may end it early.
-        var title = (tpl.label + (k ? ': ' + k : '')).replace(/[\r\n]/g, ' ');
-        out.push('-- ' + title + '\n' + fill(tpl.sql, { key_path: k, action: d.action, category: d.category }));
-      });
-    });
-    return out.join('\n\n');
+    var v = kind === 'events' ? { action: d.action, category: d.category, legacy: d.legacy }
+      : { key_paths: String(d.more_title || d.key_path).split(', ') };
+    return window.metricdictQueries.text(t, kind, v);
   }
 
   window.metricdictRows = {

@@ -20,6 +20,11 @@
 
   // 2750 -> "2,750", as the page's own count (render::jobs) writes it.
   function fmt(n) { return Number(n).toLocaleString('en-US'); }
+  // The build's time, as the footer states it (exports are named after it).
+  function buildTime() {
+    var t = document.querySelector('.site-footer time[datetime]');
+    return t ? t.getAttribute('datetime') : '';
+  }
 
   // Comma-separated filter value -> accepted values (the whole value too, in case it contains a comma).
   function wanted(v) {
@@ -496,7 +501,7 @@
             var blob = new Blob([text], { type: fmt === 'csv' ? 'text/csv' : 'application/json' });
             var a = document.createElement('a');
             a.href = URL.createObjectURL(blob);
-            a.download = kind + '-' + (document.body.getAttribute('data-build-time') || 'export').replace(/[:]/g, '') + '.' + fmt;
+            a.download = kind + '-' + (buildTime() || 'export').replace(/[:]/g, '') + '.' + fmt;
             document.body.appendChild(a);
             a.click();
             setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
