@@ -46,11 +46,28 @@
     if (!Q) return;
     var values;
     try { values = JSON.parse(section.getAttribute('data-values') || '{}'); } catch (e) { return; }
-    var status = section.querySelector('[data-copy-status]');
+    var status = el('p', 'visually-hidden');
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    status.setAttribute('data-copy-status', '');
+    section.appendChild(status);
     fetch(section.getAttribute('data-queries'), { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (json) {
-        var all = Q.list(json.templates || {}, section.getAttribute('data-kind'), values);
+        var t = json.templates || {};
+        var kind = section.getAttribute('data-kind');
+        var intro = el('p', 'muted', 'Ready to paste into the data warehouse');
+        if (t.source_title) {
+          intro.appendChild(document.createTextNode(', following '));
+          var src = t.source_url ? el('a', null, t.source_title) : document.createTextNode(t.source_title);
+          if (t.source_url && !/^\s*(javascript|data|vbscript):/i.test(t.source_url)) src.href = t.source_url;
+          intro.appendChild(src);
+        }
+        intro.appendChild(document.createTextNode('.' + (kind === 'events'
+          ? ' Self-Managed and Dedicated instances do not send these events; their usage is in the Service Ping metrics counting this event.'
+          : '')));
+        section.insertBefore(intro, status);
+        var all = Q.list(t, kind, values);
         var several = (values.key_paths || []).length > 1;
         all.forEach(function (q, i) {
           var id = 'query-' + (i + 1);

@@ -143,7 +143,54 @@
     return window.metricdictQueries.text(t, kind, v);
   }
 
+  // tables/*.json leaves out what a row says again from its own fields (render/table_data.rs
+  // leaves a value out only when these rules give it back exactly): put it back, in the
+  // fields' order, once on load.
+  function derived(k, d, ord) {
+    var low = function (v) { return typeof v === 'string' ? v.toLowerCase() : undefined; };
+    switch (k) {
+      case 'ord': return ord;
+      case 'more_title': return d.key_path;
+      case 'more_count': return 0;
+      case 'category_key': return low(d.data_category);
+      case 'status_key': return low(d.status);
+      case 'classification_key': return low(d.classification);
+      case 'status_text': return typeof d.status === 'string' ? d.status.replace(/_/g, ' ') : undefined;
+      case 'removed': case 'internal': case 'legacy': return false;
+      case 'pis_text': case 'properties_text': return '';
+      default: return undefined;
+    }
+  }
+  function joined(v) {
+    if (v == null) return '';
+    return Array.isArray(v) ? v.map(function (x) { return typeof x === 'string' ? x : ''; }).join('|') : v;
+  }
+  function expand(data) {
+    if (!data || data.format !== 2) return data;
+    var same = data.same_as || {};
+    data.rows = data.rows.map(function (d, i) {
+      var out = {};
+      data.keys.forEach(function (k) {
+        if (k === 'f') {
+          var f = {};
+          var given = d.f || {};
+          data.f_keys.forEach(function (p) {
+            var v = given[p] !== undefined ? given[p] : same[p] ? joined(d[same[p]]) : undefined;
+            if (v !== undefined) f[p] = v;
+          });
+          out.f = f;
+          return;
+        }
+        var v = d[k] !== undefined ? d[k] : derived(k, d, data.first_ord + i);
+        if (v !== undefined) out[k] = v;
+      });
+      return out;
+    });
+    return data;
+  }
+
   window.metricdictRows = {
+    expand: expand,
     el: el, drawMetric: drawMetric, drawEvent: drawEvent, Csv: Csv,
     version: version, reportedBy: reportedBy, queryText: queryText
   };

@@ -555,6 +555,7 @@
   function init() {
     P.themeToggle();
     P.copyButtons();
+    P.fieldLinks();
     Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (box) {
       // Until the rows are filtered as the address asks, the page's first rows would mislead.
       if (box.hasAttribute('data-sync') && location.search) box.classList.add('pending');
@@ -575,7 +576,7 @@
       fetch(url).then(function (r) {
         if (!r.ok) throw new Error(url + ': ' + r.status);
         return r.json();
-      }).then(start, function (e) {
+      }).then(function (data) { start(window.metricdictRows.expand(data)); }, function (e) {
         if (window.console) console.warn('table data unavailable, filtering the rows on the page', e);
         start(null);
       });
