@@ -136,7 +136,7 @@
     return Math.min(added, kept);
   }
 
-  // A row's warehouse queries, as its definition page shows them (static/queries.js).
+  // A row's warehouse queries, as its definition page shows them (static/page.js).
   function queryText(t, kind, d) {
     var v = kind === 'events' ? { action: d.action, category: d.category, legacy: d.legacy }
       : { key_paths: String(d.more_title || d.key_path).split(', ') };

@@ -547,7 +547,7 @@
   }
 
   function closeMenus(except) {
-    Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open], details.downloads[open]'), function (d) {
+    Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open]'), function (d) {
       if (d !== except) d.open = false;
     });
   }
@@ -589,7 +589,7 @@
     });
     document.addEventListener('keydown', function (e) {
       if (e.key === 'Escape') {
-        var open = document.querySelector('details.fb-cols[open], details.downloads[open]');
+        var open = document.querySelector('details.fb-cols[open]');
         if (open) { open.open = false; open.querySelector('summary').focus(); }
         return;
       }

@@ -446,7 +446,7 @@ fn without_javascript_the_page_counts_the_whole_dictionary_and_links_the_browse_
         let p = e.unwrap().path().join("index.html");
         if p.exists() {
             let d = html(&p);
-            for a in select(&d, ".item-list a.kp") {
+            for a in select(&d, ".item-list a") {
                 listed.insert(text(&a));
             }
         }

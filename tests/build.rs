@@ -219,7 +219,7 @@ fn browse_page_counts_add_up() {
             .filter(|p| p.ends_with("/index.html"))
         {
             let page = html(out.join(dir).join(f));
-            let n = select(&page, ".item-list a.kp")
+            let n = select(&page, ".item-list a")
                 .iter()
                 .filter(|a| {
                     let k = text(a);
@@ -631,7 +631,7 @@ fn logs_suit_terminals_and_ci() {
     );
     let last = err.lines().last().unwrap();
     assert!(
-        last.starts_with("built 41 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
+        last.starts_with("built 42 pages (5 metrics, 5 events) into ") && last.ends_with(" s"),
         "{last}"
     );
     let o = bin()
@@ -805,7 +805,7 @@ fn group_pages_list_performance_indicators_first_and_metric_pages_give_json_path
     let (_t, out) = built();
     // code_review owns counts.merge_requests (customer_health_score) and the gmau metric.
     let page = html(out.join("groups/code_review/index.html"));
-    let keys: Vec<String> = select(&page, "#metrics ~ .item-list a.kp")
+    let keys: Vec<String> = select(&page, "#metrics ~ .item-list a")
         .iter()
         .map(text)
         .collect();
@@ -874,7 +874,7 @@ fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtere
     let events: serde_json::Value = serde_json::from_str(&read(out.join("events.json"))).unwrap();
     let page = html(out.join("tiers/premium/index.html"));
     // Every metric and event in premium, each linking to its page, and nothing else.
-    let listed: std::collections::BTreeSet<String> = select(&page, "ul.item-list li a.kp")
+    let listed: std::collections::BTreeSet<String> = select(&page, "ul.item-list li a")
         .iter()
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
@@ -935,7 +935,7 @@ fn tier_and_data_class_pages_list_every_member_compactly_and_link_to_the_filtere
     // the table's rows.
     let group = html(out.join("groups/code_review/index.html"));
     assert!(select(&group, "table.dict tr[data-key]").is_empty());
-    assert!(!select(&group, ".item-list a.kp").is_empty());
+    assert!(!select(&group, ".item-list a").is_empty());
     assert!(
         read(out.join("groups/code_review/index.html")).contains("href=\"/?group=code_review\"")
     );

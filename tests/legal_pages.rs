@@ -117,7 +117,7 @@ fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_name
     );
     let members = |tier: &str| -> Vec<String> {
         let doc = html(out.join(format!("tiers/{tier}/index.html")));
-        let mut v: Vec<String> = select(&doc, ".item-list a.kp, .item-list a[href*='metrics/']")
+        let mut v: Vec<String> = select(&doc, ".item-list a")
             .iter()
             .map(text)
             .filter(|t| t.starts_with("counts."))

@@ -1,5 +1,5 @@
 //! "Copy the query": definition pages show warehouse queries filled from templates (GitLab's by
-//! default, `metricdict.toml`'s when given) by static/queries.js in the browser; every query a
+//! default, `metricdict.toml`'s when given) by static/page.js in the browser; every query a
 //! page shows parses as Snowflake SQL and compares against exactly the definition's own value,
 //! whatever it contains.
 
@@ -74,7 +74,7 @@ impl Pages {
         open(&self.tab, &format!("{}{path}/", self.base));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
-            let state = eval(&self.tab, "(s => s ? s.getAttribute('data-drawn') || 'pending' : 'none')(document.querySelector('section[data-queries]'))");
+            let state = eval(&self.tab, "(s => s ? s.getAttribute('data-drawn') || 'pending' : 'none')(document.querySelector('section.queries[data-queries]'))");
             match state.as_str() {
                 Some("none") => return Vec::new(),
                 Some("pending") => {}

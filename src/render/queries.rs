@@ -1,5 +1,5 @@
 //! "Copy the query": what a definition page needs to show its warehouse queries. The page names
-//! its own values (key paths, or action and category); `static/queries.js` fills the published
+//! its own values (key paths, or action and category); `static/page.js` fills the published
 //! templates (`queries.json`) with them, quoting as `text::sql` does. Filling in the browser
 //! keeps a 100,000-definition site under GitLab Pages' 1 GB: the filled SQL was a quarter of
 //! every definition page.
@@ -13,12 +13,14 @@ use serde_json::{json, Value};
 impl Renderer {
     /// A metric's queries: every metric template once per key path in the payload.
     pub(super) fn metric_queries(&self, m: &Metric) -> Value {
+        // A metric with one key path in the payload leaves `values` out: the page's title is it.
         let key_paths = m.expanded_key_paths();
-        self.queries_context(
-            "metrics",
-            !self.queries.metric.is_empty(),
-            json!({ "key_paths": key_paths }),
-        )
+        let values = if key_paths == [m.key_path.as_str()] {
+            Value::Null
+        } else {
+            json!({ "key_paths": key_paths })
+        };
+        self.queries_context("metrics", !self.queries.metric.is_empty(), values)
     }
 
     /// An event's queries: by category and action for legacy events, by action otherwise.
@@ -27,9 +29,9 @@ impl Renderer {
             (Some(c), false) if !c.is_empty() => {
                 json!({ "action": e.action, "category": c, "legacy": true })
             }
-            _ => json!({ "action": e.action, "legacy": false }),
+            _ => json!({ "action": e.action }),
         };
-        let templates = if values["legacy"] == true {
+        let templates = if values.get("legacy").is_some() {
             &self.queries.legacy_event
         } else {
             &self.queries.event
@@ -38,7 +40,7 @@ impl Renderer {
     }
 
     /// `{ kind, src, values, source: { title, url } }` (`values` as JSON text for a data
-    /// attribute), or null when no template applies.
+    /// attribute, or null), or null when no template applies.
     fn queries_context(&self, kind: &str, any: bool, values: Value) -> Value {
         if !any {
             return Value::Null;
@@ -50,7 +52,10 @@ impl Renderer {
         object([
             ("kind", kind.into()),
             ("src", layout::QUERIES_JSON.into()),
-            ("values", values.to_string().into()),
+            (
+                "values",
+                (!values.is_null()).then(|| values.to_string()).into(),
+            ),
             ("source", source),
         ])
     }
