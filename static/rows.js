@@ -136,36 +136,61 @@
     return Math.min(added, kept);
   }
 
-  // Placeholders become whole Snowflake string literals (text::sql): `\` doubled, then `'`,
-  // control characters escaped; `{{` and `}}` are literal braces.
-  function sqlString(v) {
-    return "'" + String(v).replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n')
-      .replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\0/g, '\\0') + "'";
-  }
-  function fill(sql, vals) {
-    return sql.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, name) {
-      return m === '{{' ? '{' : m === '}}' ? '}' : Object.prototype.hasOwnProperty.call(vals, name) ? sqlString(vals[name]) : m;
-    });
+  // A row's warehouse queries, as its definition page shows them (static/page.js).
+  function queryText(t, kind, d) {
+    var v = kind === 'events' ? { action: d.action, category: d.category, legacy: d.legacy }
+      : { key_paths: String(d.more_title || d.key_path).split(', ') };
+    return window.metricdictQueries.text(t, kind, v);
   }
 
-  // A definition's warehouse queries from the published templates (queries.json), as its
-  // page shows them (src/render/queries.rs): one per template and key path.
-  function queryText(t, kind, d) {
-    var list = kind === 'events' ? (d.legacy ? t.legacy_event : t.event) : t.metric;
-    if (!list || !list.length) throw new Error('no query for this kind');
-    var keys = kind === 'events' ? [null] : String(d.more_title || d.key_path).split(', ');
-    var out = [];
-    keys.forEach(function (k) {
-      list.forEach(function (tpl) {
-        // The label line is a comment: no line break may end it early.
-        var title = (tpl.label + (k ? ': ' + k : '')).replace(/[\r\n]/g, ' ');
-        out.push('-- ' + title + '\n' + fill(tpl.sql, { key_path: k, action: d.action, category: d.category }));
+  // tables/*.json leaves out what a row says again from its own fields (render/table_data.rs
+  // leaves a value out only when these rules give it back exactly): put it back, in the
+  // fields' order, once on load.
+  function derived(k, d, ord) {
+    var low = function (v) { return typeof v === 'string' ? v.toLowerCase() : undefined; };
+    switch (k) {
+      case 'ord': return ord;
+      case 'more_title': return d.key_path;
+      case 'more_count': return 0;
+      case 'category_key': return low(d.data_category);
+      case 'status_key': return low(d.status);
+      case 'classification_key': return low(d.classification);
+      case 'status_text': return typeof d.status === 'string' ? d.status.replace(/_/g, ' ') : undefined;
+      case 'removed': case 'internal': case 'legacy': return false;
+      case 'pis_text': case 'properties_text': return '';
+      default: return undefined;
+    }
+  }
+  function joined(v) {
+    if (v == null) return '';
+    return Array.isArray(v) ? v.map(function (x) { return typeof x === 'string' ? x : ''; }).join('|') : v;
+  }
+  function expand(data) {
+    if (!data || data.format !== 2) return data;
+    var same = data.same_as || {};
+    data.rows = data.rows.map(function (d, i) {
+      var out = {};
+      data.keys.forEach(function (k) {
+        if (k === 'f') {
+          var f = {};
+          var given = d.f || {};
+          data.f_keys.forEach(function (p) {
+            var v = given[p] !== undefined ? given[p] : same[p] ? joined(d[same[p]]) : undefined;
+            if (v !== undefined) f[p] = v;
+          });
+          out.f = f;
+          return;
+        }
+        var v = d[k] !== undefined ? d[k] : derived(k, d, data.first_ord + i);
+        if (v !== undefined) out[k] = v;
       });
+      return out;
     });
-    return out.join('\n\n');
+    return data;
   }
 
   window.metricdictRows = {
+    expand: expand,
     el: el, drawMetric: drawMetric, drawEvent: drawEvent, Csv: Csv,
     version: version, reportedBy: reportedBy, queryText: queryText
   };

@@ -20,6 +20,11 @@
 
   // 2750 -> "2,750", as the page's own count (render::jobs) writes it.
   function fmt(n) { return Number(n).toLocaleString('en-US'); }
+  // The build's time, as the footer states it (exports are named after it).
+  function buildTime() {
+    var t = document.querySelector('.site-footer time[datetime]');
+    return t ? t.getAttribute('datetime') : '';
+  }
 
   // Comma-separated filter value -> accepted values (the whole value too, in case it contains a comma).
   function wanted(v) {
@@ -496,7 +501,7 @@
             var blob = new Blob([text], { type: fmt === 'csv' ? 'text/csv' : 'application/json' });
             var a = document.createElement('a');
             a.href = URL.createObjectURL(blob);
-            a.download = kind + '-' + (document.body.getAttribute('data-build-time') || 'export').replace(/[:]/g, '') + '.' + fmt;
+            a.download = kind + '-' + (buildTime() || 'export').replace(/[:]/g, '') + '.' + fmt;
             document.body.appendChild(a);
             a.click();
             setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
@@ -542,7 +547,7 @@
   }
 
   function closeMenus(except) {
-    Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open], details.downloads[open]'), function (d) {
+    Array.prototype.forEach.call(document.querySelectorAll('details.fb-cols[open]'), function (d) {
       if (d !== except) d.open = false;
     });
   }
@@ -550,6 +555,7 @@
   function init() {
     P.themeToggle();
     P.copyButtons();
+    P.fieldLinks();
     Array.prototype.forEach.call(document.querySelectorAll('.dict-box[data-table]'), function (box) {
       // Until the rows are filtered as the address asks, the page's first rows would mislead.
       if (box.hasAttribute('data-sync') && location.search) box.classList.add('pending');
@@ -570,7 +576,7 @@
       fetch(url).then(function (r) {
         if (!r.ok) throw new Error(url + ': ' + r.status);
         return r.json();
-      }).then(start, function (e) {
+      }).then(function (data) { start(window.metricdictRows.expand(data)); }, function (e) {
         if (window.console) console.warn('table data unavailable, filtering the rows on the page', e);
         start(null);
       });
@@ -583,7 +589,7 @@
     });
     document.addEventListener('keydown', function (e) {
       if (e.key === 'Escape') {
-        var open = document.querySelector('details.fb-cols[open], details.downloads[open]');
+        var open = document.querySelector('details.fb-cols[open]');
         if (open) { open.open = false; open.querySelector('summary').focus(); }
         return;
       }

@@ -458,6 +458,7 @@ fn accessibility_check_finds_no_serious_violations() {
             "identifiers/",
             "versions/",
             "payload/",
+            "downloads/",
         ] {
             open(&tab, &format!("{base}{page}"));
             eval(
@@ -663,8 +664,8 @@ fn events_table_names_events_and_filters_plainly() {
     assert_eq!(blank, Value::from(0));
 }
 
-/// "Copy query" in a table row gives the definition page's own queries (filled by Rust from the
-/// same templates): every query the page shows is in the copied text, for a metric with a
+/// "Copy query" in a table row gives the definition page's own queries (both filled by
+/// static/page.js from the same templates): every query the page shows is in the copied text, for a metric with a
 /// time-frame list and for a legacy event (category and action).
 #[test]
 fn copy_query_in_a_row_gives_the_definition_pages_queries() {
@@ -719,11 +720,21 @@ fn copy_query_in_a_row_gives_the_definition_pages_queries() {
             .unwrap();
         let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         let copied = norm(copied.as_str().unwrap());
-        let page = html(out.join(url.trim_start_matches('/')).join("index.html"));
-        let shown: Vec<String> = select(&page, ".queries pre code")
-            .iter()
-            .map(text)
-            .collect();
+        // The page draws its queries with the same templates (static/page.js).
+        open(&tab, &format!("{base}{}", url.trim_start_matches('/')));
+        let mut shown: Vec<String> = Vec::new();
+        for _ in 0..200 {
+            let drawn = eval(
+                &tab,
+                "document.querySelector('section.queries[data-queries]')?.getAttribute('data-drawn') || ''",
+            );
+            if drawn.as_str().is_some_and(|d| !d.is_empty()) {
+                let all = eval(&tab, "JSON.stringify([...document.querySelectorAll('.queries pre code')].map(c => c.textContent))");
+                shown = serde_json::from_str(all.as_str().unwrap()).unwrap();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         // Metrics: GitLab.com and Self-Managed, per key path; events: GitLab.com only.
         let least = if list == "metrics" { 2 } else { 1 };
         assert!(shown.len() >= least, "{url}: {shown:?}");

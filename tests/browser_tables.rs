@@ -388,8 +388,9 @@ fn rows_drawn_by_script_match_the_server_rows() {
             const html = await (await fetch(location.href)).text();
             const doc = new DOMParser().parseFromString(html, 'text/html');
             const box = document.querySelector('.dict-box');
-            const data = await (await fetch(box.dataset.rows)).json();
             const R = window.metricdictRows;
+            // As site.js reads it: the fields the data leaves out put back (rows.js expand).
+            const data = R.expand(await (await fetch(box.dataset.rows)).json());
             const draw = box.dataset.table === 'events' ? R.drawEvent : R.drawMetric;
             // Tag, attributes in name order (minus the filter attributes only the page's rows
             // carry), then children; text as is, whitespace-only text between tags ignored.
@@ -445,7 +446,7 @@ fn without_javascript_the_page_counts_the_whole_dictionary_and_links_the_browse_
         let p = e.unwrap().path().join("index.html");
         if p.exists() {
             let d = html(&p);
-            for a in select(&d, ".item-list a.kp") {
+            for a in select(&d, ".item-list a") {
                 listed.insert(text(&a));
             }
         }

@@ -117,7 +117,7 @@ fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_name
     );
     let members = |tier: &str| -> Vec<String> {
         let doc = html(out.join(format!("tiers/{tier}/index.html")));
-        let mut v: Vec<String> = select(&doc, ".item-list a.kp, .item-list a[href*='metrics/']")
+        let mut v: Vec<String> = select(&doc, ".item-list a")
             .iter()
             .map(text)
             .filter(|t| t.starts_with("counts."))
@@ -180,7 +180,7 @@ fn tier_pages_and_filters_list_todays_tiers_and_legacy_keeping_the_declared_name
         );
     }
     // So does the `tier` field as written, each name linking the tier it counts as today.
-    let field: Vec<(String, String)> = select(&page, "#tier dd a")
+    let field: Vec<(String, String)> = select(&page, "#tier + dd a")
         .iter()
         .map(|a| (text(a), a.value().attr("href").unwrap().to_string()))
         .collect();
@@ -547,11 +547,8 @@ fn downloads_carry_a_format_version_and_a_newer_baseline_is_refused() {
     assert_eq!(doc["format_version"], 2);
     assert_eq!(doc["count"], 0);
     // A download from a future format: refused, not misread.
-    let m = read(old.join("metrics.json")).replacen(
-        "\"format_version\": 2",
-        "\"format_version\": 9",
-        1,
-    );
+    let m =
+        read(old.join("metrics.json")).replacen("\"format_version\":2", "\"format_version\":9", 1);
     std::fs::write(old.join("metrics.json"), m).unwrap();
     let o = run(
         &repo(),

@@ -1,8 +1,10 @@
-//! "Copy the query": definition pages carry warehouse queries filled from templates
-//! (GitLab's by default, `metricdict.toml`'s when given); every generated query parses as
-//! Snowflake SQL and compares against exactly the definition's own value, whatever it contains.
+//! "Copy the query": definition pages show warehouse queries filled from templates (GitLab's by
+//! default, `metricdict.toml`'s when given) by static/page.js in the browser; every query a
+//! page shows parses as Snowflake SQL and compares against exactly the definition's own value,
+//! whatever it contains.
 
 use crate::common;
+use common::browser::*;
 use common::*;
 use sqlparser::ast::{BinaryOperator, Expr, Value as SqlValue, Visit, Visitor};
 use sqlparser::dialect::SnowflakeDialect;
@@ -31,21 +33,69 @@ fn defs(tmp: &std::path::Path) -> std::path::PathBuf {
     defs
 }
 
-/// The queries on a page: (label, key path shown, SQL).
-fn queries(page: &std::path::Path) -> Vec<(String, String, String)> {
-    let doc = html(page);
-    select(&doc, ".queries figure")
-        .iter()
-        .map(|f| {
-            let one = |css: &str| {
-                f.select(&scraper::Selector::parse(css).unwrap())
-                    .next()
-                    .map(|e| e.text().collect::<String>())
-                    .unwrap_or_default()
-            };
-            (one(".query-label"), one("figcaption code"), one("pre"))
+/// A built site served to headless Chromium, to read the queries its pages draw.
+struct Pages {
+    _browser: headless_chrome::Browser,
+    tab: std::sync::Arc<headless_chrome::Tab>,
+    _server: StaticServer,
+    base: String,
+    out: std::path::PathBuf,
+}
+
+impl Pages {
+    fn open(out: &std::path::Path) -> Option<Pages> {
+        let browser = launch(chromium()?);
+        let tab = browser.new_tab().unwrap();
+        let server = StaticServer::start(out.to_path_buf(), "127.0.0.1:0", "/").unwrap();
+        let base = format!("http://127.0.0.1:{}/", server.port);
+        Some(Pages {
+            _browser: browser,
+            tab,
+            _server: server,
+            base,
+            out: out.to_path_buf(),
         })
-        .collect()
+    }
+
+    /// The queries a page shows once its script has run: (label, key path shown, SQL).
+    fn queries(&self, page: &std::path::Path) -> Vec<(String, String, String)> {
+        let dir = page.parent().unwrap().strip_prefix(&self.out).unwrap();
+        let path: String = dir
+            .to_str()
+            .unwrap()
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        open(&self.tab, &format!("{}{path}/", self.base));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let state = eval(&self.tab, "(s => s ? s.getAttribute('data-drawn') || 'pending' : 'none')(document.querySelector('section.queries[data-queries]'))");
+            match state.as_str() {
+                Some("none") => return Vec::new(),
+                Some("pending") => {}
+                Some("error") | None => panic!("{path}: the queries were not drawn: {state}"),
+                Some(_) => break,
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path}: queries never drawn"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let v = eval(
+            &self.tab,
+            "JSON.stringify([...document.querySelectorAll('.queries figure')].map(f => \
+             [f.querySelector('.query-label')?.textContent || '', \
+              f.querySelector('figcaption code')?.textContent || '', \
+              f.querySelector('pre')?.textContent || '']))",
+        );
+        serde_json::from_str(v.as_str().unwrap()).unwrap()
+    }
 }
 
 /// Every `column = 'literal'` comparison in a statement, literals decoded by the parser.
@@ -95,10 +145,13 @@ fn every_generated_query_parses_and_filters_on_the_exact_value() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
     build(&defs(tmp.path()), &out, &[]);
+    let Some(pages) = Pages::open(&out) else {
+        return;
+    };
 
     // A time-frame list: one query per payload key path, GitLab.com and Self-Managed each.
     let q =
-        queries(&out.join(
+        pages.queries(&out.join(
             "metrics/redis_hll_counters.code_review.users_creating_merge_requests/index.html",
         ));
     let seen: Vec<(String, String)> = q.iter().map(|(l, k, _)| (l.clone(), k.clone())).collect();
@@ -135,7 +188,7 @@ fn every_generated_query_parses_and_filters_on_the_exact_value() {
         .map(|e| e.unwrap().path().join("index.html"))
         .find(|p| read(p).contains("Hostile key path"))
         .expect("the hostile metric has a page");
-    let q = queries(&hostile);
+    let q = pages.queries(&hostile);
     assert_eq!(q.len(), 2);
     for (_, _, sql) in &q {
         assert_eq!(
@@ -146,7 +199,7 @@ fn every_generated_query_parses_and_filters_on_the_exact_value() {
     }
 
     // A legacy event: category and action; an internal event: action alone.
-    let legacy = queries(&legacy_event_page(&out));
+    let legacy = pages.queries(&legacy_event_page(&out));
     assert_eq!(legacy.len(), 1);
     let eq = equalities(&legacy[0].2);
     assert_eq!(
@@ -154,7 +207,7 @@ fn every_generated_query_parses_and_filters_on_the_exact_value() {
         Some("merge_request_action")
     );
     assert_eq!(eq.get("event_action").map(String::as_str), Some("create"));
-    let internal = queries(&out.join("events/create_merge_request/index.html"));
+    let internal = pages.queries(&out.join("events/create_merge_request/index.html"));
     let eq = equalities(&internal[0].2);
     assert_eq!(
         eq.get("event_action").map(String::as_str),
@@ -212,7 +265,10 @@ sql = "SELECT COUNT(*) FROM events WHERE name = {action}"
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let q = queries(&out.join("metrics/counts.merge_requests/index.html"));
+    let Some(pages) = Pages::open(&out) else {
+        return;
+    };
+    let q = pages.queries(&out.join("metrics/counts.merge_requests/index.html"));
     assert_eq!(
         q,
         [(
@@ -221,11 +277,16 @@ sql = "SELECT COUNT(*) FROM events WHERE name = {action}"
             "SELECT value FROM pings WHERE path = 'counts.merge_requests'".to_string()
         )]
     );
-    assert!(
-        read(out.join("metrics/counts.merge_requests/index.html")).contains("Our warehouse notes")
+    assert_eq!(
+        eval(
+            &pages.tab,
+            "document.querySelector('.queries').textContent.includes('Our warehouse notes')"
+        ),
+        serde_json::Value::Bool(true),
+        "the page names where the templates come from"
     );
     // No legacy-event template configured: a legacy event shows no query section.
-    assert!(queries(&legacy_event_page(&out)).is_empty());
+    assert!(pages.queries(&legacy_event_page(&out)).is_empty());
 
     // A misspelt placeholder is refused before anything is built.
     fs::write(

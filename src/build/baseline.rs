@@ -25,7 +25,7 @@ pub enum Baseline {
 }
 
 /// Largest baseline download read (`metrics.json` of 100k definitions is about 120 MB
-/// pretty-printed; of GitLab's 5k, 6 MB).
+/// pretty-printed, as round one wrote it; of GitLab's 5k, 6 MB).
 pub const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a baseline could not be read.

@@ -23,6 +23,9 @@ pub const VERSION_PARAM: &str = "version";
 pub const SINCE_PARAM: &str = "since";
 /// Check a Service Ping payload (in the browser).
 pub const PAYLOAD: &str = "payload/";
+/// What each download holds, with links to them (the header links here, not to each file:
+/// at 100k definitions a download is tens of megabytes, and the header is on every page).
+pub const DOWNLOADS_PAGE: &str = "downloads/";
 
 /// The page served for unknown URLs.
 pub const NOT_FOUND_FILE: &str = "404.html";

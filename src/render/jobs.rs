@@ -51,6 +51,15 @@ impl Renderer {
         let mut ctx = self.context("payload", "Check a payload");
         ctx.insert("metrics_json", layout::METRICS_JSON);
         jobs.push(job("payload.html", ctx, layout::page_file(layout::PAYLOAD)));
+        let mut ctx = self.context("downloads", "Downloads");
+        ctx.insert("files", &layout::DOWNLOADS);
+        ctx.insert("queries_json", layout::QUERIES_JSON);
+        ctx.insert("changes", layout::CHANGES);
+        jobs.push(job(
+            "downloads.html",
+            ctx,
+            layout::page_file(layout::DOWNLOADS_PAGE),
+        ));
         let ctx = self.context("", "Page not found");
         jobs.push(job("404.html", ctx, layout::NOT_FOUND_FILE.to_string()));
         jobs

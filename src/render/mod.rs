@@ -16,11 +16,12 @@ mod privacy;
 mod queries;
 mod rows;
 mod structured;
+mod table_data;
 mod templates;
 mod versions;
 
 pub use cache::{RenderCache, RenderStats};
-pub use rows::table_data;
+pub use table_data::table_data;
 pub use templates::{load_templates, TemplateError, Templates};
 
 use crate::model::catalog::Catalog;

@@ -1,76 +1,62 @@
-//! "Copy the query": a definition page's warehouse queries, filled from the configured
-//! templates with the definition's own values (quoted by `text::sql`).
+//! "Copy the query": what a definition page needs to show its warehouse queries. The page names
+//! its own values (key paths, or action and category); `static/page.js` fills the published
+//! templates (`queries.json`) with them, quoting as `text::sql` does. Filling in the browser
+//! keeps a 100,000-definition site under GitLab Pages' 1 GB: the filled SQL was a quarter of
+//! every definition page.
 
 use super::rows::object;
 use super::Renderer;
 use crate::model::definition::{Event, Metric};
-use crate::model::queries::QueryTemplate;
-use crate::text::sql::fill;
-use serde_json::Value;
+use crate::model::layout;
+use serde_json::{json, Value};
 
 impl Renderer {
-    /// A metric's queries: every template once per key path in the payload.
+    /// A metric's queries: every metric template once per key path in the payload.
     pub(super) fn metric_queries(&self, m: &Metric) -> Value {
-        let mut out = Vec::new();
-        for key_path in m.expanded_key_paths() {
-            for t in &self.queries.metric {
-                out.push(query(t, &[("key_path", &key_path)], Some(&key_path)));
-            }
-        }
-        self.queries_context(out)
+        // A metric with one key path in the payload leaves `values` out: the page's title is it.
+        let key_paths = m.expanded_key_paths();
+        let values = if key_paths == [m.key_path.as_str()] {
+            Value::Null
+        } else {
+            json!({ "key_paths": key_paths })
+        };
+        self.queries_context("metrics", !self.queries.metric.is_empty(), values)
     }
 
     /// An event's queries: by category and action for legacy events, by action otherwise.
     pub(super) fn event_queries(&self, e: &Event) -> Value {
-        let out = match (&e.category, e.internal) {
-            (Some(c), false) if !c.is_empty() => self
-                .queries
-                .legacy_event
-                .iter()
-                .map(|t| query(t, &[("action", &e.action), ("category", c)], None))
-                .collect(),
-            _ => self
-                .queries
-                .event
-                .iter()
-                .map(|t| query(t, &[("action", &e.action)], None))
-                .collect(),
+        let values = match (&e.category, e.internal) {
+            (Some(c), false) if !c.is_empty() => {
+                json!({ "action": e.action, "category": c, "legacy": true })
+            }
+            _ => json!({ "action": e.action }),
         };
-        self.queries_context(out)
+        let templates = if values.get("legacy").is_some() {
+            &self.queries.legacy_event
+        } else {
+            &self.queries.event
+        };
+        self.queries_context("events", !templates.is_empty(), values)
     }
 
-    /// `{ list: [{ id, label, key_path|null, sql }], source: { title, url } }`, or null when
-    /// there is no query to show.
-    fn queries_context(&self, list: Vec<Value>) -> Value {
-        let list: Vec<Value> = list
-            .into_iter()
-            .filter(|q| !q.is_null())
-            .enumerate()
-            .map(|(i, mut q)| {
-                q["id"] = format!("query-{}", i + 1).into();
-                q
-            })
-            .collect();
-        if list.is_empty() {
+    /// `{ kind, src, values, source: { title, url } }` (`values` as JSON text for a data
+    /// attribute, or null), or null when no template applies.
+    fn queries_context(&self, kind: &str, any: bool, values: Value) -> Value {
+        if !any {
             return Value::Null;
         }
         let source = object([
             ("title", self.queries.source_title.clone().into()),
             ("url", self.queries.source_url.clone().into()),
         ]);
-        object([("list", list.into()), ("source", source)])
-    }
-}
-
-/// One filled query; null when the template cannot be filled (templates from
-/// `metricdict.toml` are checked when it is read, so only a broken custom build gets here).
-fn query(t: &QueryTemplate, values: &[(&str, &str)], key_path: Option<&str>) -> Value {
-    match fill(&t.sql, values) {
-        Ok(sql) => object([
-            ("label", t.label.as_str().into()),
-            ("key_path", key_path.into()),
-            ("sql", sql.into()),
-        ]),
-        Err(_) => Value::Null,
+        object([
+            ("kind", kind.into()),
+            ("src", layout::QUERIES_JSON.into()),
+            (
+                "values",
+                (!values.is_null()).then(|| values.to_string()).into(),
+            ),
+            ("source", source),
+        ])
     }
 }

@@ -150,39 +150,6 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
     ])
 }
 
-/// The rows a table draws from (`layout::TABLE_DATA`): each row's fields as its template
-/// sees them, without what only the HTML needs. `static/site.js` draws a row from them the
-/// way `metric_row.html`/`event_row.html` do; the browser tests compare the two.
-pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
-    const HTML_ONLY: [&str; 6] = [
-        "filter_attrs",
-        "slug",
-        "key_paths",
-        "time_frames",
-        "pis",
-        "properties",
-    ];
-    use rayon::prelude::*;
-    // Built again here rather than kept from the rendered rows: the row cache holds HTML, and
-    // this runs beside the page rendering (in parallel, a few ms per thousand rows).
-    let (n, row_of): (usize, fn(&Catalog, usize) -> Value) = match kind {
-        DefinitionKind::Metric => (catalog.metrics.len(), metric_row),
-        DefinitionKind::Event => (catalog.events.len(), event_row),
-    };
-    let rows: Vec<Value> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut row = row_of(catalog, i);
-            if let Value::Object(o) = &mut row {
-                o.retain(|k, v| !HTML_ONLY.contains(&k.as_str()) && !v.is_null());
-            }
-            row
-        })
-        .collect();
-    let data = object([("format", 1.into()), ("rows", rows.into())]);
-    serde_json::to_vec(&data).expect("JSON values serialise")
-}
-
 /// A JSON object of these fields, in this order. The values are moved in: `json!` would
 /// serialize each nested value again, copying every field list and row of a page.
 pub(super) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
