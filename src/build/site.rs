@@ -199,8 +199,9 @@ pub fn render_site(
         // The sitemap needs every page's path. The search index is built by the caller,
         // in the output folder.
         let paths: Vec<String> = files.iter().map(|p| p.path.clone()).collect();
-        let map = sitemap(&site, &origin, &paths);
-        sink(&map.path, &map.content).map_err(|e| BuildError::io(&map.path, e))?;
+        for map in sitemap(&site, &origin, &paths) {
+            sink(&map.path, &map.content).map_err(|e| BuildError::io(&map.path, e))?;
+        }
         timings.lap("sitemap", &mut t);
     }
     for (name, body) in assets.files {
@@ -221,7 +222,7 @@ pub fn render_site(
 
 /// The downloads (JSON, CSV) and the sitemap for the given page paths.
 pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
-    let all = std::sync::Mutex::new(vec![sitemap(site, origin, paths)]);
+    let all = std::sync::Mutex::new(sitemap(site, origin, paths));
     let _ = data_downloads_each(c, site, &|page| {
         all.lock().expect("not poisoned").push(page);
         Ok(())
@@ -231,17 +232,20 @@ pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -
     all
 }
 
-/// `sitemap.xml`: every HTML page but the 404 page.
-fn sitemap(site: &SiteInfo, origin: &str, paths: &[String]) -> Page {
+/// `sitemap.xml` (and its parts on a large site): every HTML page but the 404 page.
+fn sitemap(site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
     let html: Vec<&str> = paths
         .iter()
         .map(String::as_str)
         .filter(|p| p.ends_with(".html") && *p != layout::NOT_FOUND_FILE)
         .collect();
-    Page {
-        path: layout::SITEMAP.into(),
-        content: export::sitemap(origin, &site.base, &html).into(),
-    }
+    export::sitemap(origin, &site.base, &html)
+        .into_iter()
+        .map(|(path, content)| Page {
+            path,
+            content: content.into(),
+        })
+        .collect()
 }
 
 /// Make the JSON and CSV downloads in parallel, handing each to `each` when it is done.

@@ -29,8 +29,12 @@ pub const DOWNLOADS_PAGE: &str = "downloads/";
 
 /// The page served for unknown URLs.
 pub const NOT_FOUND_FILE: &str = "404.html";
-/// Every page but [`NOT_FOUND_FILE`], for crawlers.
+/// Every page but [`NOT_FOUND_FILE`], for crawlers (an index of parts past 50,000 pages).
 pub const SITEMAP: &str = "sitemap.xml";
+/// Part `n` (from 1) of a sitemap too large for one file.
+pub fn sitemap_part(n: usize) -> String {
+    format!("sitemap-{n}.xml")
+}
 /// The downloads.
 pub const METRICS_JSON: &str = "metrics.json";
 pub const EVENTS_JSON: &str = "events.json";
