@@ -123,8 +123,8 @@
 })();
 
 // Warehouse queries from the published templates (queries.json): one place that fills them, for
-// the definition pages (below) and the tables' "Copy query" (rows.js). Values are quoted as
-// text::sql quotes them; tests/queries.rs parses what this produces as Snowflake SQL.
+// the definition pages (below) and the tables' "Copy query" (rows.js). Values become
+// whole Snowflake literals; tests/queries.rs parses what the pages show as Snowflake SQL.
 (function () {
   'use strict';
 

@@ -269,7 +269,7 @@
     }
 
     // "Copy query": the definition page's queries (src/render/queries.rs), filled here from
-    // the published templates (queries.json) with the same quoting (text::sql): every value a
+    // the published templates (queries.json) with the same quoting (page.js): every value a
     // whole Snowflake string literal, `\` doubled, then `'`, control characters escaped.
     var queriesUrl = box.getAttribute('data-queries');
     var queries = null;

@@ -1,6 +1,7 @@
 //! Warehouse query templates shown on definition pages ("Copy the query"): what they are, which
 //! placeholders each kind may use, and GitLab's, the default for GitLab-shaped dictionaries.
-//! Filling them (and quoting values) is `text::sql`'s job.
+//! Checking them is `text::sql`'s job; filling them (and quoting values) is the browser's
+//! (`static/page.js`).
 
 use serde::{Deserialize, Serialize};
 

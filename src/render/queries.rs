@@ -1,6 +1,6 @@
 //! "Copy the query": what a definition page needs to show its warehouse queries. The page names
 //! its own values (key paths, or action and category); `static/page.js` fills the published
-//! templates (`queries.json`) with them, quoting as `text::sql` does. Filling in the browser
+//! templates (`queries.json`) with them, quoting each value as a whole Snowflake literal. Filling in the browser
 //! keeps a 100,000-definition site under GitLab Pages' 1 GB: the filled SQL was a quarter of
 //! every definition page.
 

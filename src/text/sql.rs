@@ -1,27 +1,8 @@
-//! SQL string literals and query templates. The one place values from definitions (key paths,
-//! actions, categories: untrusted) enter SQL: every placeholder becomes a complete
-//! single-quoted literal, escaped for Snowflake, so no value can end the string it is in.
-
-/// `s` as a Snowflake single-quoted string literal, quotes included. Snowflake reads `\` as
-/// the start of an escape sequence, so backslashes are doubled first, then quotes doubled;
-/// line breaks and tabs are written as their escapes so the literal stays on one line.
-pub fn sql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("''"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
+//! Query templates, checked when `metricdict.toml` is read. Filling them is the browser's job
+//! (`static/page.js`, `metricdictQueries`): every placeholder becomes a complete single-quoted
+//! Snowflake literal (backslashes doubled, then quotes doubled, control characters escaped), so
+//! no value from a definition can end the string it is in; `tests/queries.rs` parses what the
+//! pages show.
 
 /// A piece of a template: literal SQL or a placeholder's name.
 #[derive(Debug, PartialEq, Eq)]
@@ -87,42 +68,13 @@ pub fn check_template(template: &str, known: &[&str]) -> Result<(), TemplateErro
     Ok(())
 }
 
-/// Fill a template: each `{name}` becomes [`sql_string`] of its value.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> Result<String, TemplateError> {
-    let mut out = String::with_capacity(template.len() + 32);
-    for p in pieces(template)? {
-        match p {
-            Piece::Sql(s) => out.push_str(&s),
-            Piece::Placeholder(name) => {
-                let value = values.iter().find(|(k, _)| *k == name).ok_or_else(|| {
-                    let known: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
-                    TemplateError::Unknown(name.to_string(), known.join(", "))
-                })?;
-                out.push_str(&sql_string(value.1));
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn values_cannot_leave_their_literal() {
-        assert_eq!(sql_string("counts.issues"), "'counts.issues'");
-        assert_eq!(sql_string(r"a\'b"), r"'a\\''b'");
-        assert_eq!(sql_string("x\ny"), r"'x\ny'");
-    }
-
-    #[test]
-    fn templates_fill_check_and_keep_literal_braces() {
+    fn templates_check_their_placeholders() {
         let t = "SELECT {{'a': 1}} WHERE p = {key_path}";
-        assert_eq!(
-            fill(t, &[("key_path", "k'")]).unwrap(),
-            "SELECT {'a': 1} WHERE p = 'k'''"
-        );
         assert!(check_template(t, &["key_path"]).is_ok());
         assert_eq!(
             check_template("x = {action}", &["key_path"]),
