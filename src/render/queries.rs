@@ -25,16 +25,12 @@ impl Renderer {
 
     /// An event's queries: by category and action for legacy events, by action otherwise.
     pub(super) fn event_queries(&self, e: &Event) -> Value {
-        let values = match (&e.category, e.internal) {
-            (Some(c), false) if !c.is_empty() => {
-                json!({ "action": e.action, "category": c, "legacy": true })
-            }
-            _ => json!({ "action": e.action }),
-        };
-        let templates = if values.get("legacy").is_some() {
-            &self.queries.legacy_event
-        } else {
-            &self.queries.event
+        let (values, templates) = match (&e.category, e.internal) {
+            (Some(c), false) if !c.is_empty() => (
+                json!({ "action": e.action, "category": c, "legacy": true }),
+                &self.queries.legacy_event,
+            ),
+            _ => (json!({ "action": e.action }), &self.queries.event),
         };
         self.queries_context("events", !templates.is_empty(), values)
     }
