@@ -211,6 +211,7 @@ impl Engine {
     /// The engine of a built site's index (its manifest says how it was built).
     pub fn open(site: &Path) -> Result<Engine, QueryError> {
         let index = Index::open_in_dir(site.join(INDEX_DIR))?;
+        index::register_tokenizers(&index);
         let manifest: Option<Manifest> = std::fs::read(site.join(SHARD_DIR).join("manifest.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());

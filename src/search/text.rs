@@ -28,15 +28,32 @@ pub fn words(text: &str) -> Vec<String> {
 /// A word's stem: Snowball English for words of ASCII letters of three or more; any other
 /// word (numbers, `2fa`, non-ASCII) is its own stem.
 pub fn stem(word: &str) -> String {
+    use std::cell::RefCell;
     use std::sync::OnceLock;
     static STEMMER: OnceLock<rust_stemmers::Stemmer> = OnceLock::new();
+    // Indexing stems the same few thousand words over and over; the cache is per thread (no
+    // lock) and emptied when full, so it stays bounded whatever the input.
+    const CACHE_WORDS: usize = 50_000;
+    thread_local! {
+        static CACHE: RefCell<rustc_hash::FxHashMap<String, String>> = Default::default();
+    }
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return word.to_string();
     }
-    STEMMER
-        .get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
-        .stem(word)
-        .into_owned()
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(s) = cache.get(word) {
+            return s.clone();
+        }
+        let s = STEMMER
+            .get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
+            .stem(word)
+            .into_owned();
+        if cache.len() >= CACHE_WORDS {
+            cache.clear();
+        }
+        cache.insert(word.to_string(), s.clone());
+        s
+    })
 }
 
 /// Whether a word is a [`STOPWORDS`] word.
