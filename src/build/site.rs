@@ -12,7 +12,9 @@ use crate::model::catalog::{Catalog, DefinitionKind};
 use crate::model::layout;
 use crate::model::queries::QueryTemplates;
 use crate::model::site::{Page, SiteInfo};
-use crate::render::{self, load_templates, RenderCache, RenderStats, Renderer, Sink, Templates};
+use crate::render::{
+    self, load_templates, RenderCache, RenderStats, Renderer, RowValues, Sink, Templates,
+};
 use crate::search;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -168,15 +170,16 @@ pub fn render_site(
         // The downloads (the largest files) are written while the pages render, so neither
         // leaves a core idle at its end.
         (Mode::OneOff, Some(sink)) => {
+            let values = RowValues::of(catalog);
             let (rendered, data) = rayon::join(
-                || renderer.render_all(catalog, &mut cache.render, Some(sink)),
-                || data_downloads_each(catalog, &site, &|p| sink(&p.path, &p.content)),
+                || renderer.render_all(catalog, Some(&values), &mut cache.render, Some(sink)),
+                || data_downloads_each(catalog, &site, &values, &|p| sink(&p.path, &p.content)),
             );
             data.map_err(|e| BuildError::io(PathBuf::from("downloads"), e))?;
             rendered?
         }
         (Mode::OneOff, None) => panic!("a one-off build streams its pages to a sink"),
-        (Mode::DevServer, _) => renderer.render_all(catalog, &mut cache.render, None)?,
+        (Mode::DevServer, _) => renderer.render_all(catalog, None, &mut cache.render, None)?,
     };
     timings.lap("render pages and downloads", &mut t);
     let pages = files.len();
@@ -223,7 +226,7 @@ pub fn render_site(
 /// The downloads (JSON, CSV) and the sitemap for the given page paths.
 pub fn downloads(c: &Catalog, site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
     let all = std::sync::Mutex::new(sitemap(site, origin, paths));
-    let _ = data_downloads_each(c, site, &|page| {
+    let _ = data_downloads_each(c, site, &RowValues::of(c), &|page| {
         all.lock().expect("not poisoned").push(page);
         Ok(())
     });
@@ -252,6 +255,7 @@ fn sitemap(site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
 fn data_downloads_each(
     c: &Catalog,
     site: &SiteInfo,
+    rows: &RowValues,
     each: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
     type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
@@ -271,11 +275,11 @@ fn data_downloads_each(
         (layout::EVENTS_CSV, Box::new(|| export::events_csv(c, site))),
         (
             layout::TABLE_DATA_METRICS,
-            Box::new(|| render::table_data(c, DefinitionKind::Metric)),
+            Box::new(|| render::table_data(rows, DefinitionKind::Metric)),
         ),
         (
             layout::TABLE_DATA_EVENTS,
-            Box::new(|| render::table_data(c, DefinitionKind::Event)),
+            Box::new(|| render::table_data(rows, DefinitionKind::Event)),
         ),
     ];
     makers.par_iter().try_for_each(|(path, make)| {

@@ -79,6 +79,25 @@ pub(super) fn fields(
         .collect()
 }
 
+/// The fields as the page's definition list: `<dt id=anchor>name</dt><dd>value_html</dd>`, one
+/// line each. Made here, not in a template included per field: tera's per-field include and
+/// lookups were a tenth of a cold build's CPU (every page has some 25 fields). The parts stay
+/// in `item.fields` for templates that lay fields out differently.
+pub(super) fn fields_html(fields: &[Value]) -> String {
+    let mut out = String::new();
+    for f in fields {
+        let text = |k: &str| f[k].as_str().unwrap_or_default();
+        out.push_str("<dt id=\"");
+        out.push_str(&escape_html(text("anchor")));
+        out.push_str("\">");
+        out.push_str(&escape_html(text("name")));
+        out.push_str("</dt><dd>");
+        out.push_str(text("value_html"));
+        out.push_str("</dd>\n");
+    }
+    out
+}
+
 /// One value of a field: its text, and a link where it has a page of its own (a group, data
 /// category or tier page) or is a URL. A legacy tier name links the tier it counts as today.
 fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> Value {
@@ -104,9 +123,8 @@ fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> 
 }
 
 /// A scalar or flat-list field's value as HTML: the items comma-separated (`<code>` when
-/// `code`, links where they have a URL), else a muted dash. Made here, not in `field.html`:
-/// a page has some 25 fields, and tera's per-item lookups were a tenth of a cold build's
-/// CPU. `items`, `block` and `code` stay in the context for custom templates.
+/// `code`, links where they have a URL), else a muted dash. Made here, not in a template: a page
+/// has some 25 fields, and tera's per-item lookups were a tenth of a cold build's CPU. `items`, `block` and `code` stay in the context for custom templates.
 fn field_value_html(items: &[Value], code: bool) -> String {
     if items.is_empty() {
         return "<span class=\"muted\">—</span>".to_string();

@@ -93,12 +93,7 @@ impl Renderer {
                 let all: Vec<usize> = (0..rows.len(kind)).collect();
                 let removed = rows.removed(kind, &all);
                 // The page carries the first rows; the table draws the rest from its data.
-                let first: Vec<usize> = all
-                    .iter()
-                    .copied()
-                    .filter(|&i| rows.removed(kind, &[i]) == 0)
-                    .take(layout::TABLE_FIRST_ROWS)
-                    .collect();
+                let first = rows.first_rows(kind);
                 let mut ctx = self.context(nav, title);
                 ctx.insert("facets", &filter_facets(catalog, facet_kind));
                 ctx.insert("total", &all.len());

@@ -1,13 +1,14 @@
 //! The contexts of definition and browse pages.
 
-use super::fields::fields;
+use super::badges::{badge, badges_html, facet_badge, tier_badge};
+use super::fields::{fields, fields_html};
 use super::rows::{object, RowKind, Rows, Table, ROWS_MARKER};
 use super::structured::{details_html, property_id};
 use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
 use crate::model::definition::payload_jq_path;
 use crate::model::layout;
-use crate::model::order::{legacy_successor, tier_label, today_tier, LEGACY, LEGACY_TIERS};
+use crate::model::order::{legacy_successor, tier_label, LEGACY, LEGACY_TIERS};
 use crate::model::order::{milestone_key, milestone_label};
 use crate::text::markdown;
 use serde_json::{json, Value};
@@ -56,6 +57,13 @@ impl Renderer {
                     )
                 })
         };
+        let fields = fields(
+            catalog,
+            &self.site.base,
+            &m.fields,
+            DefinitionKind::Metric,
+            &event_url,
+        );
         let key_paths = m.expanded_key_paths();
         let json_paths: Vec<Value> = key_paths
             .iter()
@@ -73,20 +81,12 @@ impl Renderer {
             ("description_html", markdown(&m.description).into()),
             ("status", m.status.as_str().into()),
             ("removed", m.removed.into()),
-            (
-                "fields",
-                fields(
-                    catalog,
-                    &self.site.base,
-                    &m.fields,
-                    DefinitionKind::Metric,
-                    &event_url,
-                )
-                .into(),
-            ),
+            ("fields_html", fields_html(&fields).into()),
+            ("fields", fields.into()),
             ("events", events.into()),
             ("queries", self.metric_queries(m)),
             ("source", self.source(&m.source.rel)),
+            ("badges_html", badges_html(&badges).into()),
             ("badges", badges.into()),
         ]);
         let mut ctx = self.context("metrics", &m.key_path);
@@ -130,6 +130,13 @@ impl Renderer {
         if let Some(g) = &e.group {
             badges.push(facet_badge(catalog, &self.site.base, param::GROUP, g));
         }
+        let fields = fields(
+            catalog,
+            &self.site.base,
+            &e.fields,
+            DefinitionKind::Event,
+            &|_| None,
+        );
         let title = e.id().replace('/', " / ");
         let item = object([
             ("title", title.as_str().into()),
@@ -139,22 +146,14 @@ impl Renderer {
             ("status", e.status.as_str().into()),
             ("removed", e.removed.into()),
             ("internal", e.internal.into()),
-            (
-                "fields",
-                fields(
-                    catalog,
-                    &self.site.base,
-                    &e.fields,
-                    DefinitionKind::Event,
-                    &|_| None,
-                )
-                .into(),
-            ),
+            ("fields_html", fields_html(&fields).into()),
+            ("fields", fields.into()),
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
             ("metrics", metrics.into()),
             ("queries", self.event_queries(e)),
             ("source", self.source(&e.source.rel)),
+            ("badges_html", badges_html(&badges).into()),
             ("badges", badges.into()),
         ]);
         let mut ctx = self.context("events", &title);
@@ -382,59 +381,6 @@ pub(super) fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
         .facet(param)
         .and_then(|f| Some(layout::facet_value_url(f.path?, &f.values.get(value)?.slug)))
         .map_or(Value::Null, Value::String)
-}
-
-/// A badge on a definition's page, linking to its browse page (URL includes `base`).
-fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Value {
-    badge(
-        value,
-        at_base(base, facet_url(catalog, param, value)),
-        param,
-    )
-}
-
-/// A declared tier's chip: a legacy name reads as such (`silver (legacy name of premium)`) and
-/// links to the tier it counts as today.
-fn tier_badge(catalog: &Catalog, base: &str, tier: &str) -> Value {
-    let mut b = facet_badge(catalog, base, param::TIER, today_tier(tier));
-    if today_tier(tier) != tier {
-        let label = tier_label(tier);
-        b["title"] = format!("Tier: {label}").into();
-        b["text"] = label.clone().into();
-        b["label"] = label.into();
-    }
-    b
-}
-
-/// A summary chip. Its class, tooltip and text are made here: in `badges.html` they took
-/// five tera filters per chip, about a tenth of a cold build's CPU.
-fn badge(label: &str, url: Value, kind: &str) -> Value {
-    let mut class = String::from("chip");
-    if !kind.is_empty() {
-        class.push_str(" kind-");
-        class.push_str(kind);
-    }
-    class.push_str(" v-");
-    class.push_str(&label.to_lowercase().replace(' ', "-"));
-    let title = (!kind.is_empty() && !url.is_null()).then(|| {
-        let kind = kind.replace('_', " ");
-        let mut chars = kind.chars();
-        let kind: String = match chars.next() {
-            Some(first) => {
-                first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase()
-            }
-            None => String::new(),
-        };
-        format!("{kind}: {label}")
-    });
-    object([
-        ("label", label.into()),
-        ("url", url),
-        ("kind", kind.into()),
-        ("class", class.into()),
-        ("title", title.into()),
-        ("text", label.replace('_', " ").into()),
-    ])
 }
 
 /// A site-relative URL made absolute under `base`; absolute URLs and nulls pass through.

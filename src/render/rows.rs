@@ -8,6 +8,7 @@ use crate::model::catalog::{
     event_facet_values, metric_facet_values, param, Catalog, DefinitionKind,
 };
 use crate::model::definition::{Event, Metric};
+use crate::model::layout;
 use crate::model::record::{EventRecord, MetricRecord};
 use crate::text::{escape_html, plain_text};
 use serde_json::{Map, Value};
@@ -52,12 +53,21 @@ impl Rows {
         self.html[kind as usize].len()
     }
 
-    pub fn removed(&self, kind: RowKind, which: &[usize]) -> usize {
-        let flags = match kind {
+    fn removed_flags(&self, kind: RowKind) -> &[bool] {
+        match kind {
             RowKind::Metric | RowKind::MetricItem => &self.removed_metrics,
             RowKind::Event | RowKind::EventItem => &self.removed_events,
-        };
+        }
+    }
+
+    pub fn removed(&self, kind: RowKind, which: &[usize]) -> usize {
+        let flags = self.removed_flags(kind);
         which.iter().filter(|&&i| flags[i]).count()
+    }
+
+    /// The rows a table page of this kind carries (see [`first_rows`]).
+    pub fn first_rows(&self, kind: RowKind) -> Vec<usize> {
+        first_rows(self.removed_flags(kind))
     }
 
     /// A cache key for the rows of some tables.
@@ -109,6 +119,45 @@ pub(super) fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8
     }
     out.extend_from_slice(&html.as_bytes()[from..]);
     out
+}
+
+/// Every definition's row context (what `metric_row.html` and `event_row.html` see as `row`),
+/// made once per build: the table data (`tables/*.json`) and the rendered rows both start
+/// from it.
+pub struct RowValues {
+    pub metrics: Vec<Value>,
+    pub events: Vec<Value>,
+}
+
+impl RowValues {
+    /// The rows of every metric and event, made in parallel.
+    pub fn of(catalog: &Catalog) -> RowValues {
+        use rayon::prelude::*;
+        let (metrics, events) = rayon::join(
+            || {
+                (0..catalog.metrics.len())
+                    .into_par_iter()
+                    .map(|i| metric_row(catalog, i))
+                    .collect()
+            },
+            || {
+                (0..catalog.events.len())
+                    .into_par_iter()
+                    .map(|i| event_row(catalog, i))
+                    .collect()
+            },
+        );
+        RowValues { metrics, events }
+    }
+}
+
+/// The rows a table page carries in its HTML: the first [`layout::TABLE_FIRST_ROWS`] not
+/// removed (the table draws the rest from its data). Only these are rendered as full rows.
+pub(super) fn first_rows(removed: &[bool]) -> Vec<usize> {
+    (0..removed.len())
+        .filter(|&i| !removed[i])
+        .take(layout::TABLE_FIRST_ROWS)
+        .collect()
 }
 
 /// A row of the metrics table, from the metric's record.
@@ -225,11 +274,14 @@ impl Renderer {
     /// Table rows as HTML, rendered once per build (and reused across rebuilds while the
     /// definition, its page name and position are unchanged), then shared by every table that
     /// lists them. One row context serves both forms (`kinds`: the full row and the compact
-    /// item), so it is built once per definition. Returns each form's rows with their keys.
+    /// item), so it is built once per definition. The full row is rendered only for the rows
+    /// in `full` (a table page carries its first rows; every row is an item on some browse
+    /// page); the others get an empty one. Returns each form's rows with their keys.
     fn row_fragments(
         &self,
         kinds: [RowKind; 2],
         n: usize,
+        full: &[usize],
         key_of: impl Fn(usize) -> u64 + Sync,
         row_of: impl Fn(usize) -> Value + Sync,
         cache: &mut RenderCache,
@@ -243,6 +295,10 @@ impl Renderer {
         });
         let off = cache.is_off();
         let cached = &cache.rows;
+        let mut wanted = vec![false; n];
+        for &i in full {
+            wanted[i] = true;
+        }
         type Pair = [(Arc<str>, u64); 2];
         let rendered: Vec<Result<Pair, TemplateError>> = (0..n)
             .into_par_iter()
@@ -254,7 +310,11 @@ impl Renderer {
                         .filter(|(k, _)| *k == key && !off)
                         .map(|(_, html)| html.clone())
                 };
-                if let (Some(a), Some(b)) = (hit(names[0].0), hit(names[1].0)) {
+                let first = |html: Option<Arc<str>>| match wanted[i] {
+                    true => html,
+                    false => Some(Arc::from("")),
+                };
+                if let (Some(a), Some(b)) = (first(hit(names[0].0)), hit(names[1].0)) {
                     return Ok([(a, key), (b, key)]);
                 }
                 let mut ctx = Ctx::default();
@@ -270,7 +330,11 @@ impl Renderer {
                         .map_err(|e| self.templates.error(template, &e))?;
                     Ok((Arc::from(html.trim()), key))
                 };
-                Ok([render(names[0].1)?, render(names[1].1)?])
+                let full_row = match wanted[i] {
+                    true => render(names[0].1)?,
+                    false => (Arc::from(""), key),
+                };
+                Ok([full_row, render(names[1].1)?])
             })
             .collect();
         let mut out: [Fragments; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
@@ -283,7 +347,9 @@ impl Renderer {
             for (form, (name, _)) in out.iter().zip(names) {
                 cache.rows.retain(|(k, i), _| *k != name || *i < n);
                 for (i, (html, key)) in form.iter().enumerate() {
-                    cache.rows.insert((name, i), (*key, html.clone()));
+                    if !html.is_empty() {
+                        cache.rows.insert((name, i), (*key, html.clone()));
+                    }
                 }
             }
         }
@@ -291,9 +357,11 @@ impl Renderer {
     }
 
     /// Every table row and list item of the site, rendered (or taken from the cache) once.
+    /// `values` are the row contexts when the caller made them already.
     pub(super) fn rows(
         &self,
         catalog: &Catalog,
+        values: Option<&RowValues>,
         cache: &mut RenderCache,
     ) -> Result<Rows, TemplateError> {
         let site_key = self.site_key();
@@ -307,11 +375,20 @@ impl Renderer {
             key_of(&(site_key, e.version, &catalog.event_slugs[i], nm + i))
         };
         let ne = catalog.events.len();
-        let row = |i| metric_row(catalog, i);
-        let erow = |i| event_row(catalog, i);
+        let row = |i: usize| match values {
+            Some(v) => v.metrics[i].clone(),
+            None => metric_row(catalog, i),
+        };
+        let erow = |i: usize| match values {
+            Some(v) => v.events[i].clone(),
+            None => event_row(catalog, i),
+        };
+        let removed_metrics: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
+        let removed_events: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
         let [metric, metric_item] = self.row_fragments(
             [RowKind::Metric, RowKind::MetricItem],
             nm,
+            &first_rows(&removed_metrics),
             metric_key,
             row,
             cache,
@@ -319,6 +396,7 @@ impl Renderer {
         let [event, event_item] = self.row_fragments(
             [RowKind::Event, RowKind::EventItem],
             ne,
+            &first_rows(&removed_events),
             event_key,
             erow,
             cache,
@@ -326,8 +404,8 @@ impl Renderer {
         Ok(Rows {
             // Indexed by `RowKind`.
             html: [metric, event, metric_item, event_item],
-            removed_metrics: catalog.metrics.iter().map(|m| m.removed).collect(),
-            removed_events: catalog.events.iter().map(|e| e.removed).collect(),
+            removed_metrics,
+            removed_events,
         })
     }
 }
