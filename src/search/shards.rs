@@ -9,6 +9,7 @@ use super::text::{stem, words, STOPWORDS};
 use super::FIELDS;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use tantivy::columnar::Column;
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -150,17 +151,30 @@ fn terms_of(
     Ok(out)
 }
 
+/// Each segment's `ord` column, opened once per shard rather than once per term.
+fn ord_columns(searcher: &Searcher) -> tantivy::Result<Vec<Column<u64>>> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|seg| seg.fast_fields().u64("ord"))
+        .collect()
+}
+
 /// (ord, term frequency, fieldnorm id) of every document holding `term` in `field`.
-fn postings(searcher: &Searcher, field: Field, term: &str) -> tantivy::Result<Vec<(u64, u32, u8)>> {
+fn postings(
+    searcher: &Searcher,
+    ords: &[Column<u64>],
+    field: Field,
+    term: &str,
+) -> tantivy::Result<Vec<(u64, u32, u8)>> {
     let t = Term::from_field_text(field, term);
     let mut out = Vec::new();
-    for seg in searcher.segment_readers() {
+    for (seg, ords) in searcher.segment_readers().iter().zip(ords) {
         let inv = seg.inverted_index(field)?;
         let Some(mut p) = inv.read_postings(&t, IndexRecordOption::WithFreqs)? else {
             continue;
         };
         let norms = seg.get_fieldnorms_reader(field)?;
-        let ords = seg.fast_fields().u64("ord")?;
         let mut doc = p.doc();
         while doc != TERMINATED {
             let ord = ords.first(doc).unwrap_or_default();
@@ -181,10 +195,11 @@ pub fn shard_of(
     key: &str,
 ) -> tantivy::Result<Shard> {
     let docs = searcher.num_docs();
+    let ords = ord_columns(searcher)?;
     let mut shard = Shard::default();
     for (fi, &field) in f.text.iter().enumerate() {
         for term in terms_of(searcher, field, key, shard_key)? {
-            let list = postings(searcher, field, &term)?;
+            let list = postings(searcher, &ords, field, &term)?;
             let Some(&(_, tf, fnid)) = list.first() else {
                 continue;
             };
@@ -218,10 +233,10 @@ pub fn shard_of(
         .filter(|w| stem(w) != *w)
         .collect();
     for id in terms_of(searcher, f.id, key, id_key)? {
-        let ords = postings(searcher, f.id, &id)?;
+        let list = postings(searcher, &ords, f.id, &id)?;
         shard
             .i
-            .insert(id, ords.into_iter().map(|(o, _, _)| o).collect());
+            .insert(id, list.into_iter().map(|(o, _, _)| o).collect());
     }
     Ok(shard)
 }
