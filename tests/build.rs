@@ -424,6 +424,51 @@ fn an_error_in_the_shared_header_fails_the_build_and_keeps_the_old_site() {
     assert_eq!(read(out.join("index.html")), before);
 }
 
+/// `item.fields` and `item.badges` (the parts of what the default pages print ready-made) are
+/// in the context of a template that reads them: a layout of its own keeps working.
+#[test]
+fn a_template_laying_out_fields_and_chips_itself_gets_their_parts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    fs::create_dir(&tpl).unwrap();
+    fs::write(
+        tpl.join("metric.html"),
+        "{% extends \"base.html\" %}{% block content %}\
+         {% for f in item.fields %}[{{ f.name }}|{{ f.anchor }}|{% for i in f.items %}{{ i.text }}>{{ i.url }};{% endfor %}|{{ f.code }}]{% endfor %}\
+         {% for b in item.badges %}<{{ b.kind }}:{{ b.label }}@{{ b.url }}>{% endfor %}{% endblock content %}",
+    )
+    .unwrap();
+    let out = tmp.path().join("site");
+    let o = run(
+        &repo(),
+        &[
+            "build",
+            "-q",
+            "-d",
+            fixture("basic").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = read(out.join("metrics/counts.legacy_users/index.html"));
+    assert!(
+        page.contains("[key_path|key_path|counts.legacy_users>;|true]"),
+        "{page}"
+    );
+    assert!(
+        page.contains("[data_category|data_category|Optional>/categories/optional/;|false]"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<category:optional@/categories/optional/>"),
+        "{page}"
+    );
+    assert!(page.contains("<status:data_available@>"), "{page}");
+}
+
 /// The template context is a public contract: a user's template that uses a variable the
 /// context no longer has fails the build, naming the template, the line and the variable.
 #[test]

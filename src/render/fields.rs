@@ -10,6 +10,53 @@ use crate::model::order::{tier_label, today_tier};
 use crate::text::{anchor, escape_html};
 use serde_json::{Map, Value};
 
+/// One field of a definition as its page shows it.
+pub(super) struct Field {
+    name: String,
+    anchor: String,
+    /// The values of a scalar or flat-list field (empty for a structured one).
+    items: Vec<Item>,
+    code: bool,
+    /// A structured value as JSON text.
+    block: Option<String>,
+    value_html: String,
+}
+
+/// One value of a field, and the page it links to (if any).
+struct Item {
+    text: String,
+    url: Option<String>,
+}
+
+impl Field {
+    /// The field as `item.fields` gives it to templates that lay fields out themselves.
+    fn to_value(&self) -> Value {
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|it| {
+                object([
+                    ("text", it.text.as_str().into()),
+                    ("url", it.url.as_deref().into()),
+                ])
+            })
+            .collect();
+        object([
+            ("name", self.name.as_str().into()),
+            ("anchor", self.anchor.as_str().into()),
+            ("items", items.into()),
+            ("code", self.code.into()),
+            ("block", self.block.as_deref().into()),
+            ("value_html", self.value_html.as_str().into()),
+        ])
+    }
+}
+
+/// `item.fields`: every field's parts.
+pub(super) fn fields_value(fields: &[Field]) -> Value {
+    Value::Array(fields.iter().map(Field::to_value).collect())
+}
+
 /// Every field of a definition for its page, in file order, with links where a value has a
 /// page of its own (group, data category, tier) or is a URL. Structured values read as lists
 /// and tables; `event_url` links the events a metric names to their pages.
@@ -19,7 +66,7 @@ pub(super) fn fields(
     raw: &Map<String, Value>,
     kind: DefinitionKind,
     event_url: &dyn Fn(&str) -> Option<String>,
-) -> Vec<Value> {
+) -> Vec<Field> {
     raw.iter()
         .filter(|(k, _)| k.as_str() != "description")
         .map(|(name, v)| {
@@ -32,7 +79,7 @@ pub(super) fn fields(
                 _ => None,
             };
             let item = |s: String| field_item(catalog, base, facet, s);
-            let (items, block): (Vec<Value>, Option<String>) = match v {
+            let (items, block): (Vec<Item>, Option<String>) = match v {
                 Value::Null => (Vec::new(), None),
                 Value::String(s) => (vec![item(s.clone())], None),
                 Value::Bool(_) | Value::Number(_) => (vec![item(v.to_string())], None),
@@ -67,32 +114,30 @@ pub(super) fn fields(
                 ),
                 None => field_value_html(&items, code),
             };
-            object([
-                ("name", name.as_str().into()),
-                ("anchor", field_anchor.into()),
-                ("items", items.into()),
-                ("code", code.into()),
-                ("block", block.into()),
-                ("value_html", value_html.into()),
-            ])
+            Field {
+                name: name.clone(),
+                anchor: field_anchor,
+                items,
+                code,
+                block,
+                value_html,
+            }
         })
         .collect()
 }
 
 /// The fields as the page's definition list: `<dt id=anchor>name</dt><dd>value_html</dd>`, one
 /// line each. Made here, not in a template included per field: tera's per-field include and
-/// lookups were a tenth of a cold build's CPU (every page has some 25 fields). The parts stay
-/// in `item.fields` for templates that lay fields out differently.
-pub(super) fn fields_html(fields: &[Value]) -> String {
+/// lookups were a tenth of a cold build's CPU (every page has some 25 fields).
+pub(super) fn fields_html(fields: &[Field]) -> String {
     let mut out = String::new();
     for f in fields {
-        let text = |k: &str| f[k].as_str().unwrap_or_default();
         out.push_str("<dt id=\"");
-        out.push_str(&escape_html(text("anchor")));
+        out.push_str(&escape_html(&f.anchor));
         out.push_str("\">");
-        out.push_str(&escape_html(text("name")));
+        out.push_str(&escape_html(&f.name));
         out.push_str("</dt><dd>");
-        out.push_str(text("value_html"));
+        out.push_str(&f.value_html);
         out.push_str("</dd>\n");
     }
     out
@@ -100,18 +145,21 @@ pub(super) fn fields_html(fields: &[Value]) -> String {
 
 /// One value of a field: its text, and a link where it has a page of its own (a group, data
 /// category or tier page) or is a URL. A legacy tier name links the tier it counts as today.
-fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> Value {
+fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> Item {
     let url = if s.starts_with("https://") || s.starts_with("http://") {
-        Value::String(s.clone())
+        Some(s.clone())
     } else if let Some(p) = facet {
         let key = match p {
             param::GROUP => normalize_group(&s),
             param::TIER => today_tier(&s.to_lowercase()).to_string(),
             _ => s.to_lowercase(),
         };
-        at_base(base, facet_url(catalog, p, &key))
+        match at_base(base, facet_url(catalog, p, &key)) {
+            Value::String(u) => Some(u),
+            _ => None,
+        }
     } else {
-        Value::Null
+        None
     };
     let text = match facet {
         Some(param::TIER) if today_tier(&s.to_lowercase()) != s.to_lowercase() => {
@@ -119,13 +167,12 @@ fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> 
         }
         _ => s,
     };
-    object([("text", text.into()), ("url", url)])
+    Item { text, url }
 }
 
 /// A scalar or flat-list field's value as HTML: the items comma-separated (`<code>` when
-/// `code`, links where they have a URL), else a muted dash. Made here, not in a template: a page
-/// has some 25 fields, and tera's per-item lookups were a tenth of a cold build's CPU. `items`, `block` and `code` stay in the context for custom templates.
-fn field_value_html(items: &[Value], code: bool) -> String {
+/// `code`, links where they have a URL), else a muted dash.
+fn field_value_html(items: &[Item], code: bool) -> String {
     if items.is_empty() {
         return "<span class=\"muted\">—</span>".to_string();
     }
@@ -134,13 +181,13 @@ fn field_value_html(items: &[Value], code: bool) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        let url = it["url"].as_str().filter(|u| !u.is_empty());
+        let url = it.url.as_deref().filter(|u| !u.is_empty());
         if let Some(u) = url {
             out.push_str("<a href=\"");
             out.push_str(&escape_html(u));
             out.push_str("\">");
         }
-        let text = escape_html(it["text"].as_str().unwrap_or_default());
+        let text = escape_html(&it.text);
         if code {
             out.push_str("<code>");
             out.push_str(&text);

@@ -109,6 +109,16 @@ pub struct Renderer {
     chrome: std::sync::RwLock<HashMap<String, Result<Value, TemplateError>>>,
     /// Warehouse query templates definition pages fill ("Copy the query").
     queries: QueryTemplates,
+    /// Which optional parts of a definition page's context some template reads.
+    parts: Parts,
+}
+
+/// Parts of a definition page's context that only templates laying the page out differently
+/// need (`item.fields`, `item.badges`): made only when a template reads them.
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    fields: bool,
+    badges: bool,
 }
 
 impl Renderer {
@@ -122,6 +132,10 @@ impl Renderer {
         shared.insert("base", &site.base);
         shared.insert("site", &site);
         shared.insert("assets", &assets);
+        let parts = Parts {
+            fields: templates.reads("fields"),
+            badges: templates.reads("badges"),
+        };
         Renderer {
             templates,
             site,
@@ -129,6 +143,7 @@ impl Renderer {
             shared: shared.0,
             chrome: Default::default(),
             queries: QueryTemplates::default(),
+            parts,
         }
     }
 

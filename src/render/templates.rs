@@ -88,6 +88,28 @@ pub fn load_templates(override_dir: Option<&Path>) -> Result<Arc<Templates>, Tem
     Ok(Arc::new(Templates { tera, sources }))
 }
 
+impl Templates {
+    /// Whether some template reads the attribute `attr` of a value (`x.attr`, `x["attr"]`,
+    /// `x['attr']`), so the renderer can leave out of the context what no template reads.
+    /// Erring on the side of yes: a mention in a comment counts.
+    pub fn reads(&self, attr: &str) -> bool {
+        self.sources
+            .values()
+            .any(|src| mentions_attribute(src, attr))
+    }
+}
+
+fn mentions_attribute(src: &str, attr: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    src.match_indices(attr).any(|(i, _)| {
+        let (before, after) = (&src[..i], &src[i + attr.len()..]);
+        let dotted = before.ends_with('.') && !after.starts_with(ident);
+        let quoted = (before.ends_with("[\"") && after.starts_with("\"]"))
+            || (before.ends_with("['") && after.starts_with("']"));
+        dotted || quoted
+    })
+}
+
 /// The text of a tera error and its causes, joined.
 fn chain(e: &tera::Error) -> String {
     use std::error::Error;
@@ -217,5 +239,24 @@ mod tests {
             missing_variable(m),
             Some(("site.gone".into(), "index.html".into()))
         );
+    }
+
+    #[test]
+    fn attributes_read_by_templates_are_found_and_the_defaults_read_no_optional_part() {
+        assert!(mentions_attribute("{% for f in item.fields %}", "fields"));
+        assert!(mentions_attribute(
+            "{{ item[\"badges\"] | length }}",
+            "badges"
+        ));
+        assert!(mentions_attribute("{{ it['fields'] }}", "fields"));
+        assert!(!mentions_attribute(
+            "{{ item.fields_html | safe }}",
+            "fields"
+        ));
+        assert!(!mentions_attribute("<dl class=\"fields\">", "fields"));
+        // The embedded templates print `fields_html` and `badges_html`: a default build does
+        // not make the parts (a tenth of its CPU). A template that reads them gets them.
+        let defaults = load_templates(None).unwrap();
+        assert!(!defaults.reads("fields") && !defaults.reads("badges"));
     }
 }
