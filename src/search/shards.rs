@@ -5,7 +5,7 @@
 use super::index::Fields;
 use super::query::{phrase_stems, StemGroups, PREFIX_MIN};
 use super::rank::{FUZZY_MIN, FUZZY_TWO, FUZZY_WEIGHT, PREFIX_EXPANSIONS, PREFIX_WEIGHT};
-use super::text::{stem, words, STOPWORDS};
+use super::text::{first_word, stem, STOPWORDS};
 use super::FIELDS;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -88,7 +88,7 @@ pub fn shard_key(term: &str) -> String {
 
 /// The shard an exact id lives in: its first word's.
 pub fn id_key(id: &str) -> String {
-    shard_key(words(id).first().map_or(id, String::as_str))
+    shard_key(first_word(id).as_deref().unwrap_or(id))
 }
 
 /// The text every term of a shard key starts with.

@@ -18,11 +18,23 @@ pub const STOPWORDS: [&str; 48] = [
 
 /// The words of a text, in order (repeats kept).
 pub fn words(text: &str) -> Vec<String> {
+    word_iter(text).collect()
+}
+
+/// The first of a text's [`words`], if any.
+pub fn first_word(text: &str) -> Option<String> {
+    word_iter(text).next()
+}
+
+fn word_iter(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        // Most words are ASCII: lower-casing them needs no Unicode tables.
+        .map(|w| match w.is_ascii() {
+            true => w.to_ascii_lowercase(),
+            false => w.to_lowercase(),
+        })
         .filter(|w| w.len() < MAX_WORD_BYTES)
-        .collect()
 }
 
 /// A word's stem: Snowball English for words of ASCII letters of three or more; any other
@@ -71,6 +83,8 @@ mod tests {
             words("counts.merge_requests – Ünïcode 2FA x"),
             ["counts", "merge", "requests", "ünïcode", "2fa", "x"]
         );
+        assert_eq!(first_word("__Merge_requests"), Some("merge".into()));
+        assert_eq!(first_word(" – "), None);
         assert_eq!(stem("requests"), stem("request"));
         assert_eq!(stem("created"), stem("create"));
         assert_eq!(stem("vulnerabilities"), stem("vulnerability"));
