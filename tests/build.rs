@@ -406,19 +406,7 @@ fn an_error_in_the_shared_header_fails_the_build_and_keeps_the_old_site() {
         "<header>{{ no_such_value.oops }}</header>",
     )
     .unwrap();
-    let o = run(
-        &repo(),
-        &[
-            "build",
-            "-q",
-            "-d",
-            fixture("basic").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--templates",
-            tpl.to_str().unwrap(),
-        ],
-    );
+    let o = build_basic_with_templates(&out, &tpl);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("header.html"), "{}", stderr(&o));
     assert_eq!(read(out.join("index.html")), before);
@@ -439,19 +427,7 @@ fn a_template_laying_out_fields_and_chips_itself_gets_their_parts() {
     )
     .unwrap();
     let out = tmp.path().join("site");
-    let o = run(
-        &repo(),
-        &[
-            "build",
-            "-q",
-            "-d",
-            fixture("basic").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--templates",
-            tpl.to_str().unwrap(),
-        ],
-    );
+    let o = build_basic_with_templates(&out, &tpl);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let page = read(out.join("metrics/counts.legacy_users/index.html"));
     assert!(
@@ -483,19 +459,7 @@ fn a_template_using_a_missing_variable_names_template_line_and_variable() {
     )
     .unwrap();
     let out = tmp.path().join("site");
-    let o = run(
-        &repo(),
-        &[
-            "build",
-            "-q",
-            "-d",
-            fixture("basic").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--templates",
-            tpl.to_str().unwrap(),
-        ],
-    );
+    let o = build_basic_with_templates(&out, &tpl);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("metric.html, line 4"), "{err}");
@@ -1042,4 +1006,24 @@ fn build_places_every_error_and_verbose_places_the_warnings() {
     for e in &expected {
         assert!(shown(&verbose, e), "{e:?} in {}", stderr(&verbose));
     }
+}
+
+/// `metricdict build -q` of the `basic` fixture into `out` with the template overrides in `tpl`.
+fn build_basic_with_templates(
+    out: &std::path::Path,
+    tpl: &std::path::Path,
+) -> std::process::Output {
+    run(
+        &repo(),
+        &[
+            "build",
+            "-q",
+            "-d",
+            fixture("basic").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+        ],
+    )
 }
