@@ -238,19 +238,18 @@ impl Renderer {
         ctx_hash("", &ctx)
     }
 
-    /// Every HTML page of the site (`values`: the row contexts, when made already). Pages whose template and context are unchanged since the
+    /// Every HTML page of the site. Pages whose template and context are unchanged since the
     /// build that filled `cache` are reused instead of rendered. With a `sink` (one-off builds),
     /// each page is handed to it as soon as it is rendered and not kept: the returned pages
     /// then carry their paths only.
     pub fn render_all(
         &self,
         catalog: &Catalog,
-        values: Option<&RowValues>,
         cache: &mut RenderCache,
         sink: Option<Sink>,
     ) -> Result<(Vec<Page>, RenderStats), RenderError> {
         use rayon::prelude::*;
-        let rows = self.rows(catalog, values, cache)?;
+        let rows = self.rows(catalog, cache)?;
         let jobs = self.jobs(catalog, cache, &rows);
         // Pages listing the most rows go first: started last, the largest (the home page
         // lists every metric) would leave one core working alone at the end.

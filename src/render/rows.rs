@@ -122,8 +122,7 @@ pub(super) fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8
 }
 
 /// Every definition's row context (what `metric_row.html` and `event_row.html` see as `row`),
-/// made once per build: the table data (`tables/*.json`) and the rendered rows both start
-/// from it.
+/// made in parallel: what the table data (`tables/*.json`) is made from.
 pub struct RowValues {
     pub metrics: Vec<Value>,
     pub events: Vec<Value>,
@@ -357,11 +356,9 @@ impl Renderer {
     }
 
     /// Every table row and list item of the site, rendered (or taken from the cache) once.
-    /// `values` are the row contexts when the caller made them already.
     pub(super) fn rows(
         &self,
         catalog: &Catalog,
-        values: Option<&RowValues>,
         cache: &mut RenderCache,
     ) -> Result<Rows, TemplateError> {
         let site_key = self.site_key();
@@ -375,14 +372,8 @@ impl Renderer {
             key_of(&(site_key, e.version, &catalog.event_slugs[i], nm + i))
         };
         let ne = catalog.events.len();
-        let row = |i: usize| match values {
-            Some(v) => v.metrics[i].clone(),
-            None => metric_row(catalog, i),
-        };
-        let erow = |i: usize| match values {
-            Some(v) => v.events[i].clone(),
-            None => event_row(catalog, i),
-        };
+        let row = |i| metric_row(catalog, i);
+        let erow = |i| event_row(catalog, i);
         let removed_metrics: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
         let removed_events: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
         let [metric, metric_item] = self.row_fragments(

@@ -4,7 +4,7 @@
 //! is left out only when the rule gives it back exactly; at 100,000 definitions this is a
 //! third of the tables' bytes.
 
-use super::rows::{object, RowValues};
+use super::rows::object;
 use crate::model::catalog::DefinitionKind;
 use serde_json::{Map, Value};
 
@@ -41,23 +41,19 @@ fn same_as(kind: DefinitionKind) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// `{ format, first_ord, keys, f_keys, same_as, rows }`: `keys` and `f_keys` give the fields'
+/// `{ format, first_ord, keys, f_keys, same_as, rows }` from the rows of one kind (`first`:
+/// the first one's position among all definitions): `keys` and `f_keys` give the fields'
 /// order, `first_ord` the first row's position among all definitions, `same_as` the filter
 /// values left out because a field says them.
-pub fn table_data(rows: &RowValues, kind: DefinitionKind) -> Vec<u8> {
+pub fn table_data(rows: Vec<Value>, first: usize, kind: DefinitionKind) -> Vec<u8> {
     use rayon::prelude::*;
-    let (values, first) = match kind {
-        DefinitionKind::Metric => (&rows.metrics, 0),
-        DefinitionKind::Event => (&rows.events, rows.metrics.len()),
-    };
-    let full: Vec<Map<String, Value>> = values
-        .par_iter()
+    let full: Vec<Map<String, Value>> = rows
+        .into_par_iter()
         .map(|row| match row {
-            Value::Object(o) => o
-                .iter()
-                .filter(|(k, v)| !HTML_ONLY.contains(&k.as_str()) && !v.is_null())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            Value::Object(mut o) => {
+                o.retain(|k, v| !HTML_ONLY.contains(&k.as_str()) && !v.is_null());
+                o
+            }
             _ => Map::new(),
         })
         .collect();
