@@ -278,16 +278,9 @@ impl Diagnostics {
 
     /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.
     pub fn sort(&mut self) {
-        // Most neighbours name the same file: equal bytes settle that without comparing the
-        // paths component by component (thousands of warnings made this a 20 ms step).
-        let by_file = |a: &Path, b: &Path| match a.as_os_str() == b.as_os_str() {
-            true => std::cmp::Ordering::Equal,
-            false => a.cmp(b),
-        };
         self.0.sort_by(|a, b| {
-            by_file(&a.file, &b.file).then_with(|| {
-                (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message))
-            })
+            (&a.file, a.position, a.rule, &a.message)
+                .cmp(&(&b.file, b.position, b.rule, &b.message))
         });
     }
 }

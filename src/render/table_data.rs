@@ -4,8 +4,8 @@
 //! is left out only when the rule gives it back exactly; at 100,000 definitions this is a
 //! third of the tables' bytes.
 
-use super::rows::object;
-use crate::model::catalog::DefinitionKind;
+use super::rows::{event_row, metric_row, object};
+use crate::model::catalog::{Catalog, DefinitionKind};
 use serde_json::{Map, Value};
 
 /// Fields only the HTML rows use.
@@ -41,15 +41,20 @@ fn same_as(kind: DefinitionKind) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// `{ format, first_ord, keys, f_keys, same_as, rows }` from the rows of one kind (`first`:
-/// the first one's position among all definitions): `keys` and `f_keys` give the fields'
+/// `{ format, first_ord, keys, f_keys, same_as, rows }`: `keys` and `f_keys` give the fields'
 /// order, `first_ord` the first row's position among all definitions, `same_as` the filter
 /// values left out because a field says them.
-pub fn table_data(rows: Vec<Value>, first: usize, kind: DefinitionKind) -> Vec<u8> {
+pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
     use rayon::prelude::*;
-    let full: Vec<Map<String, Value>> = rows
+    // Built again here rather than kept from the rendered rows: the row cache holds HTML, and
+    // this runs beside the page rendering (in parallel, a few ms per thousand rows).
+    let (n, first, row_of): (usize, usize, fn(&Catalog, usize) -> Value) = match kind {
+        DefinitionKind::Metric => (catalog.metrics.len(), 0, metric_row),
+        DefinitionKind::Event => (catalog.events.len(), catalog.metrics.len(), event_row),
+    };
+    let full: Vec<Map<String, Value>> = (0..n)
         .into_par_iter()
-        .map(|row| match row {
+        .map(|i| match row_of(catalog, i) {
             Value::Object(mut o) => {
                 o.retain(|k, v| !HTML_ONLY.contains(&k.as_str()) && !v.is_null());
                 o
