@@ -12,9 +12,7 @@ use crate::model::catalog::{Catalog, DefinitionKind};
 use crate::model::layout;
 use crate::model::queries::QueryTemplates;
 use crate::model::site::{Page, SiteInfo};
-use crate::render::{
-    self, load_templates, RenderCache, RenderStats, Renderer, RowValues, Sink, Templates,
-};
+use crate::render::{self, load_templates, RenderCache, RenderStats, Renderer, Sink, Templates};
 use crate::search;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -250,28 +248,14 @@ fn sitemap(site: &SiteInfo, origin: &str, paths: &[String]) -> Vec<Page> {
         .collect()
 }
 
-/// Make the JSON and CSV downloads in parallel, handing each to `each` when it is done. The
-/// table data comes first: it holds every row's context until it is made.
+/// Make the JSON and CSV downloads in parallel, handing each to `each` when it is done.
 fn data_downloads_each(
     c: &Catalog,
     site: &SiteInfo,
     each: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
 ) -> std::io::Result<()> {
-    let page = |path: &str, content: Vec<u8>| Page {
-        path: path.to_string(),
-        content: content.into(),
-    };
-    // The rendered rows make their own contexts one at a time: sharing these would hold them
-    // through the whole build (half a gigabyte more at 100k).
-    let RowValues { metrics, events } = RowValues::of(c);
-    let (metrics, events) = rayon::join(
-        || render::table_data(metrics, 0, DefinitionKind::Metric),
-        || render::table_data(events, c.metrics.len(), DefinitionKind::Event),
-    );
-    each(page(layout::TABLE_DATA_METRICS, metrics))?;
-    each(page(layout::TABLE_DATA_EVENTS, events))?;
     type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
-    let makers: [(&str, Make); 4] = [
+    let makers: [(&str, Make); 6] = [
         (
             layout::METRICS_JSON,
             Box::new(|| export::metrics_json(c, site)),
@@ -285,10 +269,21 @@ fn data_downloads_each(
             Box::new(|| export::metrics_csv(c, site)),
         ),
         (layout::EVENTS_CSV, Box::new(|| export::events_csv(c, site))),
+        (
+            layout::TABLE_DATA_METRICS,
+            Box::new(|| render::table_data(c, DefinitionKind::Metric)),
+        ),
+        (
+            layout::TABLE_DATA_EVENTS,
+            Box::new(|| render::table_data(c, DefinitionKind::Event)),
+        ),
     ];
-    makers
-        .par_iter()
-        .try_for_each(|(path, make)| each(page(path, make())))
+    makers.par_iter().try_for_each(|(path, make)| {
+        each(Page {
+            path: path.to_string(),
+            content: make().into(),
+        })
+    })
 }
 
 /// The search engine and its static shards, made in memory (the dev server).

@@ -22,7 +22,6 @@ mod templates;
 mod versions;
 
 pub use cache::{RenderCache, RenderStats};
-pub use rows::RowValues;
 pub use table_data::table_data;
 pub use templates::{load_templates, TemplateError, Templates};
 

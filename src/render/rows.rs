@@ -121,35 +121,6 @@ pub(super) fn splice_rows(html: String, tables: &[Table], rows: &Rows) -> Vec<u8
     out
 }
 
-/// Every definition's row context (what `metric_row.html` and `event_row.html` see as `row`),
-/// made in parallel: what the table data (`tables/*.json`) is made from.
-pub struct RowValues {
-    pub metrics: Vec<Value>,
-    pub events: Vec<Value>,
-}
-
-impl RowValues {
-    /// The rows of every metric and event, made in parallel.
-    pub fn of(catalog: &Catalog) -> RowValues {
-        use rayon::prelude::*;
-        let (metrics, events) = rayon::join(
-            || {
-                (0..catalog.metrics.len())
-                    .into_par_iter()
-                    .map(|i| metric_row(catalog, i))
-                    .collect()
-            },
-            || {
-                (0..catalog.events.len())
-                    .into_par_iter()
-                    .map(|i| event_row(catalog, i))
-                    .collect()
-            },
-        );
-        RowValues { metrics, events }
-    }
-}
-
 /// The rows a table page carries in its HTML: the first [`layout::TABLE_FIRST_ROWS`] not
 /// removed (the table draws the rest from its data). Only these are rendered as full rows.
 pub(super) fn first_rows(removed: &[bool]) -> Vec<usize> {
