@@ -1,7 +1,7 @@
 //! The summary chips of a definition page (status, category, tiers, group, data class): each
 //! links to its browse page.
 
-use super::pages::{at_base, facet_url};
+use super::pages::facet_link;
 use super::rows::object;
 use crate::model::catalog::{param, Catalog};
 use crate::model::order::{tier_label, today_tier};
@@ -104,11 +104,7 @@ pub(super) fn badges_html(badges: &[Badge]) -> String {
 
 /// A badge on a definition's page, linking to its browse page (URL includes `base`).
 pub(super) fn facet_badge(catalog: &Catalog, base: &str, param: &str, value: &str) -> Badge {
-    let url = match at_base(base, facet_url(catalog, param, value)) {
-        Value::String(u) => Some(u),
-        _ => None,
-    };
-    Badge::new(value, url, param)
+    Badge::new(value, facet_link(catalog, base, param, value), param)
 }
 
 /// A declared tier's chip: a legacy name reads as such (`silver (legacy name of premium)`) and

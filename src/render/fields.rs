@@ -1,7 +1,7 @@
 //! A definition's fields as its page shows them: every field in file order, links where a
 //! value has a page of its own.
 
-use super::pages::{at_base, facet_url};
+use super::pages::facet_link;
 use super::rows::object;
 use super::structured::structured_html;
 use crate::model::catalog::{param, Catalog, DefinitionKind};
@@ -154,10 +154,7 @@ fn field_item(catalog: &Catalog, base: &str, facet: Option<&str>, s: String) -> 
             param::TIER => today_tier(&s.to_lowercase()).to_string(),
             _ => s.to_lowercase(),
         };
-        match at_base(base, facet_url(catalog, p, &key)) {
-            Value::String(u) => Some(u),
-            _ => None,
-        }
+        facet_link(catalog, base, p, &key)
     } else {
         None
     };

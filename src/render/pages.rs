@@ -389,6 +389,19 @@ fn facet_header(facet: &Facet) -> Value {
         "has_events": facet.kinds.contains(&DefinitionKind::Event)})
 }
 
+/// The browse page of a facet value under `base`, if it has one (a definition page's links).
+pub(super) fn facet_link(
+    catalog: &Catalog,
+    base: &str,
+    param: &str,
+    value: &str,
+) -> Option<String> {
+    match at_base(base, facet_url(catalog, param, value)) {
+        Value::String(u) => Some(u),
+        _ => None,
+    }
+}
+
 pub(super) fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
     catalog
         .facet(param)
