@@ -7,6 +7,7 @@
 use crate::model::definition::SourceFile;
 use crate::model::diagnostics::{Diagnostic, Diagnostics, Position};
 use crate::model::layout;
+use crate::model::order::path_key;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -76,9 +77,17 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
             walk(root, root, &inside, &mut found);
         }
     }
-    found.files.sort();
-    found.files.dedup_by(|a, b| a.path == b.path);
+    found.sort_files();
     found
+}
+
+impl Discovered {
+    /// Files in path order, each path once (the walks list them in directory order).
+    pub fn sort_files(&mut self) {
+        self.files
+            .sort_by_cached_key(|f| (path_key(&f.path), f.rel.clone(), f.in_removed_dir));
+        self.files.dedup_by(|a, b| a.path == b.path);
+    }
 }
 
 /// The source file at `path` if discovery would list it (a YAML file in a definitions folder
@@ -151,7 +160,6 @@ fn walk(root: &Path, dir: &Path, inside: &[PathBuf], found: &mut Discovered) {
     let skipped = std::cell::RefCell::new(Vec::new());
     let walker = WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let ok = !e.path_is_symlink() || link_stays_inside(e.path(), inside);

@@ -194,8 +194,7 @@ impl Loader {
             }
         }
         if relisted {
-            found.files.sort();
-            found.files.dedup_by(|a, b| a.path == b.path);
+            found.sort_files();
         }
         (found, true, relisted)
     }

@@ -278,10 +278,15 @@ impl Diagnostics {
 
     /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| {
-            (&a.file, a.position, a.rule, &a.message)
-                .cmp(&(&b.file, b.position, b.rule, &b.message))
+        let mut keyed: Vec<(Vec<u8>, Diagnostic)> = std::mem::take(&mut self.0)
+            .into_iter()
+            .map(|d| (super::order::path_key(&d.file), d))
+            .collect();
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message)))
         });
+        self.0 = keyed.into_iter().map(|(_, d)| d).collect();
     }
 }
 
