@@ -70,8 +70,9 @@ def main():
     md.append("")
     md.append("Times are hyperfine medians (`--warmup 1`, the runs listed in Details) of a cold full build into a new output folder: "
               "the previous one is moved aside before every run (`--prepare`), and deleted only before the next "
-              "tool's runs, followed by `sync` and a 61 s pause (ext4 is slow to allocate inodes next to ones "
-              "freed in the last minute, which would time the file system rather than the tool). Page cache "
+              "tool's runs, followed by `sync` and a pause (`BENCH_SETTLE_S`, 361 s: ext4 without a journal is slow "
+              "to allocate inodes next to ones freed in the last 6 minutes, which would time the file system "
+              "rather than the tool). Page cache "
               "left warm. The machine may be busy "
               "with other work, so compare the ratio (measured in the same run), not absolute times. "
               "Peak RSS: `/usr/bin/time -v` of one extra cold build run just before hyperfine. Output size: `du -sb` of the site. "
