@@ -283,8 +283,9 @@ impl Diagnostics {
             .map(|d| (super::order::path_key(&d.file), d))
             .collect();
         keyed.sort_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb)
-                .then_with(|| (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message)))
+            ka.cmp(kb).then_with(|| {
+                (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message))
+            })
         });
         self.0 = keyed.into_iter().map(|(_, d)| d).collect();
     }

@@ -82,27 +82,27 @@ pub const REGISTER_FILES: [&str; 4] = [
 
 /// A metric's page.
 pub fn metric_url(slug: &str) -> String {
-    format!("metrics/{slug}/")
+    ["metrics/", slug, "/"].concat()
 }
 
 /// An event's page.
 pub fn event_url(slug: &str) -> String {
-    format!("events/{slug}/")
+    ["events/", slug, "/"].concat()
 }
 
 /// The browse page listing a facet's values (`categories/`).
 pub fn facet_url(facet_path: &str) -> String {
-    format!("{facet_path}/")
+    [facet_path, "/"].concat()
 }
 
 /// The browse page of one facet value (`categories/operational/`).
 pub fn facet_value_url(facet_path: &str, value_slug: &str) -> String {
-    format!("{facet_path}/{value_slug}/")
+    [facet_path, "/", value_slug, "/"].concat()
 }
 
 /// The file that serves a page URL (`metrics/a/` → `metrics/a/index.html`; `` → `index.html`).
 pub fn page_file(url: &str) -> String {
-    format!("{url}index.html")
+    [url, "index.html"].concat()
 }
 
 /// The page URL a file serves (`metrics/a/index.html` → `metrics/a/`), for sitemaps.
@@ -112,5 +112,5 @@ pub fn file_url(file: &str) -> &str {
 
 /// A site-relative URL under the base path (`/sub/` + `metrics/a/`).
 pub fn at_base(base: &str, url: &str) -> String {
-    format!("{base}{url}")
+    [base, url].concat()
 }

@@ -149,8 +149,25 @@ mod tests {
     fn path_keys_sort_as_paths_do() {
         use std::path::Path;
         let paths = [
-            "/a/b", "/a/b/c", "/a-b", "/a/b-c", "/a/bc", "a", "a/b", "a-b", "a.b", "./a", "../a",
-            "a/./b", "/", "", "/a//b/", "a/b/", "ab/c", "a/b\\c", "/dev/shm/x/metrics/counts_all",
+            "/a/b",
+            "/a/b/c",
+            "/a-b",
+            "/a/b-c",
+            "/a/bc",
+            "a",
+            "a/b",
+            "a-b",
+            "a.b",
+            "./a",
+            "../a",
+            "a/./b",
+            "/",
+            "",
+            "/a//b/",
+            "a/b/",
+            "ab/c",
+            "a/b\\c",
+            "/dev/shm/x/metrics/counts_all",
         ];
         for x in paths {
             for y in paths {

@@ -5,7 +5,7 @@ use super::pages::facet_link;
 use super::rows::object;
 use crate::model::catalog::{param, Catalog};
 use crate::model::order::{tier_label, today_tier};
-use crate::text::escape_html;
+use crate::text::escape_html_into;
 use serde_json::Value;
 
 /// One summary chip. Its class, tooltip and text are made here: in a template they took five
@@ -79,22 +79,29 @@ pub(super) fn badges_html(badges: &[Badge]) -> String {
     out.push_str("\n<ul class=\"badges\" aria-label=\"Summary\">");
     for b in badges.iter().filter(|b| !b.label.is_empty()) {
         out.push_str("\n<li>");
-        let class = escape_html(&b.class);
         match b.url.as_deref().filter(|u| !u.is_empty()) {
             Some(url) => {
-                out.push_str(&format!(
-                    "<a class=\"{class}\" href=\"{}\"",
-                    escape_html(url)
-                ));
+                out.push_str("<a class=\"");
+                escape_html_into(&mut out, &b.class);
+                out.push_str("\" href=\"");
+                escape_html_into(&mut out, url);
+                out.push('"');
                 if let Some(t) = b.title.as_deref().filter(|t| !t.is_empty()) {
-                    out.push_str(&format!(" title=\"{}\"", escape_html(t)));
+                    out.push_str(" title=\"");
+                    escape_html_into(&mut out, t);
+                    out.push('"');
                 }
-                out.push_str(&format!(">{}</a>", escape_html(&b.label)));
+                out.push('>');
+                escape_html_into(&mut out, &b.label);
+                out.push_str("</a>");
             }
-            None => out.push_str(&format!(
-                "<span class=\"{class}\">{}</span>",
-                escape_html(&b.text)
-            )),
+            None => {
+                out.push_str("<span class=\"");
+                escape_html_into(&mut out, &b.class);
+                out.push_str("\">");
+                escape_html_into(&mut out, &b.text);
+                out.push_str("</span>");
+            }
         }
         out.push_str("</li>");
     }

@@ -7,7 +7,7 @@ use super::structured::structured_html;
 use crate::model::catalog::{param, Catalog, DefinitionKind};
 use crate::model::definition::normalize_group;
 use crate::model::order::{tier_label, today_tier};
-use crate::text::{anchor, escape_html};
+use crate::text::{anchor, escape_html_into};
 use serde_json::{Map, Value};
 
 /// One field of a definition as its page shows it.
@@ -133,9 +133,9 @@ pub(super) fn fields_html(fields: &[Field]) -> String {
     let mut out = String::new();
     for f in fields {
         out.push_str("<dt id=\"");
-        out.push_str(&escape_html(&f.anchor));
+        escape_html_into(&mut out, &f.anchor);
         out.push_str("\">");
-        out.push_str(&escape_html(&f.name));
+        escape_html_into(&mut out, &f.name);
         out.push_str("</dt><dd>");
         out.push_str(&f.value_html);
         out.push_str("</dd>\n");
@@ -181,16 +181,15 @@ fn field_value_html(items: &[Item], code: bool) -> String {
         let url = it.url.as_deref().filter(|u| !u.is_empty());
         if let Some(u) = url {
             out.push_str("<a href=\"");
-            out.push_str(&escape_html(u));
+            escape_html_into(&mut out, u);
             out.push_str("\">");
         }
-        let text = escape_html(&it.text);
         if code {
             out.push_str("<code>");
-            out.push_str(&text);
+            escape_html_into(&mut out, &it.text);
             out.push_str("</code>");
         } else {
-            out.push_str(&text);
+            escape_html_into(&mut out, &it.text);
         }
         if url.is_some() {
             out.push_str("</a>");

@@ -414,7 +414,7 @@ pub(super) fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
 pub(super) fn at_base(base: &str, url: Value) -> Value {
     match url {
         Value::String(u) if !(u.starts_with('/') || u.contains("://") || u.starts_with('#')) => {
-            Value::String(format!("{base}{u}"))
+            Value::String(layout::at_base(base, &u))
         }
         other => other,
     }

@@ -10,7 +10,7 @@ use crate::model::catalog::{
 use crate::model::definition::{Event, Metric};
 use crate::model::layout;
 use crate::model::record::{EventRecord, MetricRecord};
-use crate::text::{escape_html, plain_text};
+use crate::text::{escape_html_into, plain_text};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -130,8 +130,18 @@ pub(super) fn first_rows(removed: &[bool]) -> Vec<usize> {
         .collect()
 }
 
+/// What a row is made for: a rendered row (every field), or the table data, which leaves
+/// out what only the HTML uses (`filter_attrs`, `slug`, `key_paths`, `time_frames`, `pis`,
+/// `properties`: null here, and the table data drops nulls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFor {
+    Html,
+    Data,
+}
+
 /// A row of the metrics table, from the metric's record.
-pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
+pub fn metric_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
+    let html = made_for == RowFor::Html;
     let m: &Metric = &catalog.metrics[i];
     let r = MetricRecord::of(catalog, i, "");
     let mut f = Map::new();
@@ -143,27 +153,30 @@ pub fn metric_row(catalog: &Catalog, i: usize) -> Value {
     }
     object([
         ("ord", i.into()),
-        ("slug", catalog.metric_slugs[i].as_str().into()),
+        (
+            "slug",
+            html.then(|| catalog.metric_slugs[i].as_str()).into(),
+        ),
         ("url", r.url.into()),
         ("key_path", r.key_path.into()),
         ("more_count", r.key_paths.len().saturating_sub(1).into()),
         ("more_title", r.key_paths.join(", ").into()),
-        ("key_paths", r.key_paths.into()),
+        ("key_paths", html.then_some(r.key_paths).into()),
         ("category_key", r.data_category.to_lowercase().into()),
         ("status_key", r.status.to_lowercase().into()),
         ("status_text", r.status.replace('_', " ").into()),
         ("time_frames_text", r.time_frame.join(", ").into()),
         ("pis_text", r.performance_indicator_type.join(", ").into()),
-        ("filter_attrs", filter_attrs(&f).into()),
+        ("filter_attrs", html.then(|| filter_attrs(&f)).into()),
         ("description", plain_text(r.description).into()),
         ("group", r.product_group.as_deref().into()),
         ("data_category", r.data_category.into()),
         ("status", r.status.into()),
-        ("time_frames", r.time_frame.into()),
+        ("time_frames", html.then_some(r.time_frame).into()),
         ("data_source", r.data_source.as_deref().into()),
         ("tiers", r.tiers.into()),
         ("milestone", r.milestone.as_deref().into()),
-        ("pis", r.performance_indicator_type.into()),
+        ("pis", html.then_some(r.performance_indicator_type).into()),
         ("removed", m.removed.into()),
         ("f", f.into()),
     ])
@@ -186,16 +199,17 @@ fn filter_attrs(f: &Map<String, Value>) -> String {
     let mut out = String::new();
     for (k, v) in f {
         out.push_str(" data-f-");
-        out.push_str(&escape_html(k));
+        escape_html_into(&mut out, k);
         out.push_str("=\"");
-        out.push_str(&escape_html(v.as_str().unwrap_or_default()));
+        escape_html_into(&mut out, v.as_str().unwrap_or_default());
         out.push('"');
     }
     out
 }
 
 /// A row of the events table, from the event's record.
-pub fn event_row(catalog: &Catalog, i: usize) -> Value {
+pub fn event_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
+    let html = made_for == RowFor::Html;
     let e: &Event = &catalog.events[i];
     let r = EventRecord::of(catalog, i, "");
     let mut f = Map::new();
@@ -218,9 +232,9 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
             r.classification.as_deref().map(str::to_lowercase).into(),
         ),
         ("properties_text", props.join(", ").into()),
-        ("filter_attrs", filter_attrs(&f).into()),
+        ("filter_attrs", html.then(|| filter_attrs(&f)).into()),
         ("ord", (catalog.metrics.len() + i).into()),
-        ("slug", catalog.event_slugs[i].as_str().into()),
+        ("slug", html.then(|| catalog.event_slugs[i].as_str()).into()),
         ("url", r.url.into()),
         ("legacy", (r.id != r.action).into()),
         ("id", r.id.into()),
@@ -228,7 +242,7 @@ pub fn event_row(catalog: &Catalog, i: usize) -> Value {
         ("category", r.category.into()),
         ("description", plain_text(r.description).into()),
         ("identifiers", r.identifiers.into()),
-        ("properties", props.into()),
+        ("properties", html.then_some(props).into()),
         ("classification", r.classification.as_deref().into()),
         ("group", r.product_group.as_deref().into()),
         ("tiers", r.tiers.into()),
@@ -343,8 +357,8 @@ impl Renderer {
             key_of(&(site_key, e.version, &catalog.event_slugs[i], nm + i))
         };
         let ne = catalog.events.len();
-        let row = |i| metric_row(catalog, i);
-        let erow = |i| event_row(catalog, i);
+        let row = |i| metric_row(catalog, i, RowFor::Html);
+        let erow = |i| event_row(catalog, i, RowFor::Html);
         let removed_metrics: Vec<bool> = catalog.metrics.iter().map(|m| m.removed).collect();
         let removed_events: Vec<bool> = catalog.events.iter().map(|e| e.removed).collect();
         let [metric, metric_item] = self.row_fragments(

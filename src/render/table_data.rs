@@ -4,19 +4,9 @@
 //! is left out only when the rule gives it back exactly; at 100,000 definitions this is a
 //! third of the tables' bytes.
 
-use super::rows::{event_row, metric_row, object};
+use super::rows::{event_row, metric_row, object, RowFor};
 use crate::model::catalog::{Catalog, DefinitionKind};
 use serde_json::{Map, Value};
-
-/// Fields only the HTML rows use.
-const HTML_ONLY: [&str; 6] = [
-    "filter_attrs",
-    "slug",
-    "key_paths",
-    "time_frames",
-    "pis",
-    "properties",
-];
 
 /// Filter values (`f.<param>`) that repeat a field of the row (a list joined by `|`).
 fn same_as(kind: DefinitionKind) -> &'static [(&'static str, &'static str)] {
@@ -48,15 +38,15 @@ pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
     use rayon::prelude::*;
     // Built again here rather than kept from the rendered rows: the row cache holds HTML, and
     // this runs beside the page rendering (in parallel, a few ms per thousand rows).
-    let (n, first, row_of): (usize, usize, fn(&Catalog, usize) -> Value) = match kind {
+    let (n, first, row_of): (usize, usize, fn(&Catalog, usize, RowFor) -> Value) = match kind {
         DefinitionKind::Metric => (catalog.metrics.len(), 0, metric_row),
         DefinitionKind::Event => (catalog.events.len(), catalog.metrics.len(), event_row),
     };
     let full: Vec<Map<String, Value>> = (0..n)
         .into_par_iter()
-        .map(|i| match row_of(catalog, i) {
+        .map(|i| match row_of(catalog, i, RowFor::Data) {
             Value::Object(mut o) => {
-                o.retain(|k, v| !HTML_ONLY.contains(&k.as_str()) && !v.is_null());
+                o.retain(|_, v| !v.is_null());
                 o
             }
             _ => Map::new(),
@@ -102,12 +92,13 @@ fn compact(mut row: Map<String, Value>, ord: usize, same: &[(&str, &str)]) -> Ma
             f.remove(param);
         }
     }
-    let keep: Vec<String> = row
+    let keep: Vec<bool> = row
         .iter()
-        .filter(|(k, v)| derived(k, &row, ord).as_ref() != Some(*v))
-        .map(|(k, _)| k.clone())
+        .map(|(k, v)| derived(k, &row, ord).as_ref() != Some(v))
         .collect();
-    row.retain(|k, _| keep.contains(k));
+    // `retain` visits the fields in order.
+    let mut keep = keep.into_iter();
+    row.retain(|_, _| keep.next().unwrap_or(true));
     if !f.is_empty() {
         row.insert("f".into(), Value::Object(f));
     }

@@ -4,6 +4,12 @@
 /// URLs stay readable in the output (escaping `/` adds nothing in HTML contexts).
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    escape_html_into(&mut out, s);
+    out
+}
+
+/// [`escape_html`], appended to `out` (HTML made in Rust writes into one buffer).
+pub fn escape_html_into(out: &mut String, s: &str) {
     // Runs between special characters are copied whole (all five are ASCII, so every split
     // falls on a character boundary).
     let mut start = 0;
@@ -21,7 +27,6 @@ pub fn escape_html(s: &str) -> String {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out
 }
 
 /// An HTML id for a field or property name.

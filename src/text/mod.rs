@@ -5,7 +5,7 @@ pub mod escape;
 pub mod markdown;
 pub mod sql;
 
-pub use escape::{anchor, escape_html, terminal_safe};
+pub use escape::{anchor, escape_html, escape_html_into, terminal_safe};
 pub use markdown::{markdown, plain_text};
 
 /// `5012` → `5,012`: counts people read (build summaries, a table's count).
