@@ -290,6 +290,60 @@ fn same_input_gives_identical_output() {
     }
 }
 
+/// The parts the default templates no longer read stay in the context: templates written
+/// against them (this release's `base.html`, `queries.html` and `source.html` before their
+/// output was made once per build or in Rust) give every page byte for byte as the defaults do,
+/// with and without a repository to link sources to.
+#[test]
+fn templates_written_against_the_parts_give_the_same_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (defs, from_parts) = (fixture("basic"), fixture("templates-from-parts"));
+    // "" turns the source links off ("Defined in …"), a URL links each definition's file.
+    for repo_url in ["", "https://gitlab.example/repo/-/blob/main/"] {
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        for (out, own_templates) in [(&a, false), (&b, true)] {
+            let mut args = vec!["build", "-q", "-d", defs.to_str().unwrap()];
+            args.extend(["--out", out.to_str().unwrap()]);
+            if own_templates {
+                args.extend(["--templates", from_parts.to_str().unwrap()]);
+            }
+            args.extend(["--repo-url", repo_url]);
+            let o = bin()
+                .current_dir(repo())
+                .env("SOURCE_DATE_EPOCH", "1700000000")
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        let pages: Vec<String> = files(&a)
+            .into_iter()
+            .filter(|p| p.ends_with(".html"))
+            .collect();
+        assert!(pages.iter().any(|p| p.starts_with("metrics/")));
+        assert!(pages.iter().any(|p| p.starts_with("events/")));
+        let says = |text: &str| pages.iter().any(|p| read(a.join(p)).contains(text));
+        assert!(
+            says("data-queries=") && says("data-values="),
+            "no page has queries"
+        );
+        assert!(says(if repo_url.is_empty() {
+            "Defined in"
+        } else {
+            "View source"
+        }));
+        for p in &pages {
+            assert_eq!(
+                read(a.join(p)),
+                read(b.join(p)),
+                "{p} differs ({repo_url:?})"
+            );
+        }
+        fs::remove_dir_all(&a).unwrap();
+        fs::remove_dir_all(&b).unwrap();
+    }
+}
+
 #[test]
 fn failed_build_leaves_previous_site_untouched() {
     let (tmp, out) = built();

@@ -156,9 +156,13 @@ impl Renderer {
         let mut ctx = Ctx(self.shared.clone());
         ctx.insert("nav", nav);
         ctx.insert("page_title", title);
+        ctx.insert("document_title", &document_title(title, &self.site.title));
+        // What is the same on many pages is rendered once (per section for the header).
         for (key, template, section) in [
             ("header_html", "header.html", nav),
             ("footer_html", "footer.html", ""),
+            ("head_html", "head.html", ""),
+            ("scripts_html", "scripts.html", ""),
         ] {
             // On a template error the value stays out; `render_owned` reports the error.
             if let Ok(html) = self.chrome(template, section) {
@@ -168,7 +172,7 @@ impl Renderer {
         ctx
     }
 
-    /// A header or footer for a section, rendered on first use.
+    /// A header, footer, head or scripts for a section, rendered on first use.
     fn chrome(&self, template: &str, nav: &str) -> Result<Value, TemplateError> {
         let key = format!("{template}:{nav}");
         if let Some(v) = self.chrome.read().expect("not poisoned").get(&key) {
@@ -342,5 +346,14 @@ fn job(template: &'static str, ctx: Ctx, path: String) -> Job {
         path,
         key: None,
         tables: Vec::new(),
+    }
+}
+
+/// The `<title>` of a page: its own title, then the site's (the site's alone on the home page).
+fn document_title(page: &str, site: &str) -> String {
+    if page.is_empty() || page == site {
+        site.to_string()
+    } else {
+        [page, " · ", site].concat()
     }
 }

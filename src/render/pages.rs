@@ -10,7 +10,7 @@ use crate::model::definition::payload_jq_path;
 use crate::model::layout;
 use crate::model::order::{legacy_successor, tier_label, LEGACY, LEGACY_TIERS};
 use crate::model::order::{milestone_key, milestone_label};
-use crate::text::markdown;
+use crate::text::{escape_html_into, markdown};
 use serde_json::{json, Value};
 
 impl Renderer {
@@ -74,6 +74,7 @@ impl Renderer {
                 ])
             })
             .collect();
+        let queries = self.metric_queries(m);
         let item = object([
             ("title", m.key_path.as_str().into()),
             ("key_paths", key_paths.into()),
@@ -83,8 +84,10 @@ impl Renderer {
             ("removed", m.removed.into()),
             ("fields_html", fields_html(&fields).into()),
             ("events", events.into()),
-            ("queries", self.metric_queries(m)),
+            ("queries_html", self.queries_html(&queries).into()),
+            ("queries", queries),
             ("source", self.source(&m.source.rel)),
+            ("source_html", self.source_html(&m.source.rel).into()),
             ("badges_html", badges_html(&badges).into()),
         ]);
         let item = self.with_parts(item, &fields, &badges);
@@ -137,6 +140,7 @@ impl Renderer {
             &|_| None,
         );
         let title = e.id().replace('/', " / ");
+        let queries = self.event_queries(e);
         let item = object([
             ("title", title.as_str().into()),
             ("action", e.action.as_str().into()),
@@ -149,8 +153,10 @@ impl Renderer {
             ("properties", properties.into()),
             ("identifiers", identifiers.into()),
             ("metrics", metrics.into()),
-            ("queries", self.event_queries(e)),
+            ("queries_html", self.queries_html(&queries).into()),
+            ("queries", queries),
             ("source", self.source(&e.source.rel)),
+            ("source_html", self.source_html(&e.source.rel).into()),
             ("badges_html", badges_html(&badges).into()),
         ]);
         let item = self.with_parts(item, &fields, &badges);
@@ -175,7 +181,28 @@ impl Renderer {
     }
 
     pub(super) fn source(&self, rel: &str) -> Value {
-        json!({"path": rel, "url": self.site.repo_url.as_ref().map(|r| format!("{r}{rel}"))})
+        json!({"path": rel, "url": self.source_url(rel)})
+    }
+
+    fn source_url(&self, rel: &str) -> Option<String> {
+        self.site.repo_url.as_ref().map(|r| [r, rel].concat())
+    }
+
+    /// `item.source_html`: "View source" (a link when the repository is known), as
+    /// `source.html` prints it.
+    pub(super) fn source_html(&self, rel: &str) -> String {
+        let mut out = String::from("\n<p class=\"source\">");
+        match self.source_url(rel).filter(|u| !u.is_empty()) {
+            Some(url) => {
+                out.push_str("\n<a class=\"btn\" href=\"");
+                escape_html_into(&mut out, &url);
+                out.push_str("\">View source</a> <code class=\"muted\">");
+            }
+            None => out.push_str("\nDefined in <code>"),
+        }
+        escape_html_into(&mut out, rel);
+        out.push_str("</code>\n</p>");
+        out
     }
 
     /// `/<facet>/`: every value with its counts.
