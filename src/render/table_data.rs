@@ -38,7 +38,8 @@ pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
     use rayon::prelude::*;
     // Built again here rather than kept from the rendered rows: the row cache holds HTML, and
     // this runs beside the page rendering (in parallel, a few ms per thousand rows).
-    let (n, first, row_of): (usize, usize, fn(&Catalog, usize, RowFor) -> Value) = match kind {
+    type RowOf = fn(&Catalog, usize, RowFor) -> Value;
+    let (n, first, row_of): (usize, usize, RowOf) = match kind {
         DefinitionKind::Metric => (catalog.metrics.len(), 0, metric_row),
         DefinitionKind::Event => (catalog.events.len(), catalog.metrics.len(), event_row),
     };
