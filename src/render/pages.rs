@@ -113,7 +113,7 @@ impl Renderer {
         let identifiers: Vec<Value> = e
             .identifiers
             .iter()
-            .map(|id| json!({"text": id, "url": at_base(&self.site.base, facet_url(catalog, param::DATA_CLASS, id))}))
+            .map(|id| json!({"text": id, "url": facet_link(catalog, &self.site.base, param::DATA_CLASS, id)}))
             .collect();
         let metrics: Vec<Value> = catalog.event_metrics[i]
             .iter()
@@ -320,7 +320,7 @@ impl Renderer {
                 Some(today) => {
                     let today = today.unwrap_or(LEGACY);
                     json!({"legacy_name": {"label": tier_label(value), "today": today,
-                        "url": at_base(&self.site.base, facet_url(catalog, param::TIER, today))}})
+                        "url": facet_link(catalog, &self.site.base, param::TIER, today)}})
                 }
                 None => Value::Null,
             },
@@ -416,35 +416,28 @@ fn facet_header(facet: &Facet) -> Value {
         "has_events": facet.kinds.contains(&DefinitionKind::Event)})
 }
 
-/// The browse page of a facet value under `base`, if it has one (a definition page's links).
+/// The browse page of a facet value, site-relative, if it has one.
+fn facet_page(catalog: &Catalog, param: &str, value: &str) -> Option<String> {
+    let facet = catalog.facet(param)?;
+    Some(layout::facet_value_url(
+        facet.path?,
+        &facet.values.get(value)?.slug,
+    ))
+}
+
+/// [`facet_page`] under `base` (a definition page's links: its templates need no `href` macro).
 pub(super) fn facet_link(
     catalog: &Catalog,
     base: &str,
     param: &str,
     value: &str,
 ) -> Option<String> {
-    match at_base(base, facet_url(catalog, param, value)) {
-        Value::String(u) => Some(u),
-        _ => None,
-    }
+    facet_page(catalog, param, value).map(|u| layout::at_base(base, &u))
 }
 
+/// [`facet_page`] as a context value (null when the value has no page).
 pub(super) fn facet_url(catalog: &Catalog, param: &str, value: &str) -> Value {
-    catalog
-        .facet(param)
-        .and_then(|f| Some(layout::facet_value_url(f.path?, &f.values.get(value)?.slug)))
-        .map_or(Value::Null, Value::String)
-}
-
-/// A site-relative URL made absolute under `base`; absolute URLs and nulls pass through.
-/// Definition pages get resolved URLs so their templates need no `href` macro per link.
-pub(super) fn at_base(base: &str, url: Value) -> Value {
-    match url {
-        Value::String(u) if !(u.starts_with('/') || u.contains("://") || u.starts_with('#')) => {
-            Value::String(layout::at_base(base, &u))
-        }
-        other => other,
-    }
+    facet_page(catalog, param, value).into()
 }
 
 /// The filter controls of a table: facets that filter it, with the URL parameter name the
