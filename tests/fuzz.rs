@@ -164,15 +164,17 @@ fn exercise(bytes: &[u8], schemas: &schema::Schemas) -> Result<(), String> {
     let mut diags = Diagnostics::default();
     match parse::parse_source(file, text) {
         Err(d) => diags.push(*d),
-        Ok(doc) => {
+        Ok(mut doc) => {
             if let Some(def) = validate::check_document(&doc, &mut diags) {
-                schemas.check(&doc, matches!(def, Definition::Metric(_)), &mut diags);
                 let desc = doc
                     .fields
                     .get("description")
                     .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                let html = text::markdown(desc);
+                    .unwrap_or("")
+                    .to_string();
+                // The schema check takes the fields (the definition keeps its own copy).
+                schemas.check(&mut doc, matches!(def, Definition::Metric(_)), &mut diags);
+                let html = text::markdown(&desc);
                 if html.to_lowercase().contains("<script") {
                     return Err("script survived sanitising".into());
                 }

@@ -26,7 +26,7 @@ pub(super) fn write(dict: &Dictionary, draft: Draft) -> Result<Created, Error> {
         rel: draft.rel.clone(),
         in_removed_dir: false,
     };
-    let doc = parse::parse_source(file, draft.text.clone()).map_err(|d| {
+    let mut doc = parse::parse_source(file, draft.text.clone()).map_err(|d| {
         Error(format!(
             "internal error: generated YAML does not parse: {}",
             d.message
@@ -35,7 +35,7 @@ pub(super) fn write(dict: &Dictionary, draft: Draft) -> Result<Created, Error> {
     let mut diags = Diagnostics::default();
     let def = validate::check_document(&doc, &mut diags);
     let is_metric = matches!(def, Some(Definition::Metric(_)));
-    dict.schemas.check(&doc, is_metric, &mut diags);
+    dict.schemas.check(&mut doc, is_metric, &mut diags);
     if diags.has_errors() {
         return err(format!(
             "the definition would not pass `metricdict check`; nothing was written:\n{}",

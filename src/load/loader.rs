@@ -358,7 +358,7 @@ fn check_one(
 ) -> (PathBuf, Checked) {
     let result = result.map(|(mut doc, mut d, def)| {
         if let (Some(s), Some(def)) = (schemas, &def) {
-            s.check(&doc, matches!(def, Definition::Metric(_)), &mut d);
+            s.check(&mut doc, matches!(def, Definition::Metric(_)), &mut d);
         }
         for one in &mut d.0 {
             place(warnings, &doc, one);
