@@ -13,5 +13,6 @@ pub mod schema;
 pub mod shapes;
 mod spans;
 pub mod validate;
+mod yaml_value;
 
 pub use loader::{load, Loaded, Loader, Warnings};

@@ -127,7 +127,7 @@ fn parse_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Document, Box<Diagno
 
 /// The YAML value of a file's text, or the one diagnostic that explains why there is none:
 /// nothing in it, invalid YAML, or nesting deeper than [`MAX_DEPTH`].
-fn read_value(file: &SourceFile, text: &str) -> Result<serde_yaml::Value, Box<Diagnostic>> {
+fn read_value(file: &SourceFile, text: &str) -> Result<Value, Box<Diagnostic>> {
     let err = |rule, pos: Position, msg: String| {
         Box::new(
             Diagnostic::error(rule, file.path.clone(), within(text, pos), msg).with_source(text),
@@ -147,38 +147,28 @@ fn read_value(file: &SourceFile, text: &str) -> Result<serde_yaml::Value, Box<Di
             .expected("a mapping of fields such as `key_path:` (metric) or `action:` (event)"),
         ));
     }
-    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
+    match super::yaml_value::from_str(text) {
+        Ok(v) => Ok(v),
         Err(e) => {
-            // yaml-rust2 names more syntax errors precisely (and the second document of a
-            // stream); serde_yaml's message is the fallback.
+            // yaml-rust2 names more syntax errors precisely (the second document of a stream,
+            // nesting deeper than MAX_DEPTH); serde_yaml's message is the fallback.
             if let Err((pos, msg)) = scan_spans(text) {
                 return Err(err("yaml-syntax", pos, msg));
             }
-            return Err(err(
+            Err(err(
                 "yaml-syntax",
                 serde_yaml_position(&e),
                 format!("invalid YAML: {}", strip_location(&e.to_string())),
-            ));
+            ))
         }
-    };
-    if depth(&value) > MAX_DEPTH {
-        let (pos, msg) = scan_spans(text).err().unwrap_or_else(|| {
-            (
-                Position { line: 1, column: 1 },
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            )
-        });
-        return Err(err("yaml-syntax", pos, msg));
     }
-    Ok(value)
 }
 
 /// Parse YAML text already in memory (used by `parse_file`, tests and the fuzz target).
 pub fn parse_source(file: SourceFile, source: String) -> Result<Document, Box<Diagnostic>> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
     let value = read_value(&file, text)?;
-    let mut fields = match yaml_to_json(value) {
+    let mut fields = match value {
         Value::Object(map) => map,
         other => {
             return Err(Box::new(
@@ -270,23 +260,6 @@ impl Bounds {
     }
 }
 
-/// How deeply collections nest (a scalar is 0, `{a: 1}` is 1).
-fn depth(v: &serde_yaml::Value) -> usize {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Sequence(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Y::Mapping(m) => {
-            1 + m
-                .iter()
-                .map(|(k, v)| depth(k).max(depth(v)))
-                .max()
-                .unwrap_or(0)
-        }
-        Y::Tagged(t) => depth(&t.value),
-        _ => 0,
-    }
-}
-
 /// A short name for a JSON value's type, for "found" messages.
 pub fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -303,44 +276,6 @@ fn strip_location(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
-    }
-}
-
-/// serde_yaml values to JSON values: non-string keys become their YAML text, tags are dropped,
-/// non-finite floats become strings (JSON has no NaN).
-fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map_or_else(|| Value::String(n.to_string()), Value::Number)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(seq) => Value::Array(seq.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    other => match yaml_to_json(other) {
-                        Value::String(s) => s,
-                        j => j.to_string(),
-                    },
-                };
-                out.insert(key, yaml_to_json(v));
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(t) => yaml_to_json(t.value),
     }
 }
 
