@@ -139,19 +139,58 @@ pub enum RowFor {
     Data,
 }
 
+/// A row's fields in the order its template sees them, and its filter values (`f`, the last
+/// field). Kept as pairs until a template needs an object: the table data is written from
+/// them directly (a map per row cost a hashed, allocated key per field).
+pub struct RowFields {
+    pub fields: Vec<(&'static str, Value)>,
+    pub f: Vec<(&'static str, Value)>,
+}
+
+impl RowFields {
+    /// The row as its template sees it.
+    pub fn into_value(self) -> Value {
+        let mut row: Map<String, Value> = self
+            .fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        row.insert("f".into(), Value::Object(pairs_to_map(self.f)));
+        Value::Object(row)
+    }
+}
+
+fn pairs_to_map(pairs: Vec<(&'static str, Value)>) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Set `key` in `pairs`: replaced where it is, or added at the end (as a map would).
+fn set(pairs: &mut Vec<(&'static str, Value)>, key: &'static str, value: Value) {
+    match pairs.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, v)) => *v = value,
+        None => pairs.push((key, value)),
+    }
+}
+
 /// A row of the metrics table, from the metric's record.
 pub fn metric_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
+    metric_fields(catalog, i, made_for).into_value()
+}
+
+/// [`metric_row`] as pairs.
+pub fn metric_fields(catalog: &Catalog, i: usize, made_for: RowFor) -> RowFields {
     let html = made_for == RowFor::Html;
     let m: &Metric = &catalog.metrics[i];
     let r = MetricRecord::of(catalog, i, "");
-    let mut f = Map::new();
+    let mut f = Vec::new();
     for facet in catalog.facets_for(DefinitionKind::Metric) {
-        f.insert(
-            url_param(facet.param).into(),
+        set(
+            &mut f,
+            url_param(facet.param),
             Value::String(metric_facet_values(m, facet.param).join("|")),
         );
     }
-    object([
+    let fields = vec![
         ("ord", i.into()),
         (
             "slug",
@@ -178,8 +217,8 @@ pub fn metric_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
         ("milestone", r.milestone.as_deref().into()),
         ("pis", html.then_some(r.performance_indicator_type).into()),
         ("removed", m.removed.into()),
-        ("f", f.into()),
-    ])
+    ];
+    RowFields { fields, f }
 }
 
 /// A JSON object of these fields, in this order. The values are moved in: `json!` would
@@ -195,7 +234,7 @@ pub(super) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
 
 /// A row's filter values as ` data-f-<param>="v1|v2"` attributes (what `site.js` filters on),
 /// escaped. Rows are rendered once per build, but a tera loop over them was a third of that.
-fn filter_attrs(f: &Map<String, Value>) -> String {
+fn filter_attrs(f: &[(&str, Value)]) -> String {
     let mut out = String::new();
     for (k, v) in f {
         out.push_str(" data-f-");
@@ -209,22 +248,28 @@ fn filter_attrs(f: &Map<String, Value>) -> String {
 
 /// A row of the events table, from the event's record.
 pub fn event_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
+    event_fields(catalog, i, made_for).into_value()
+}
+
+/// [`event_row`] as pairs.
+pub fn event_fields(catalog: &Catalog, i: usize, made_for: RowFor) -> RowFields {
     let html = made_for == RowFor::Html;
     let e: &Event = &catalog.events[i];
     let r = EventRecord::of(catalog, i, "");
-    let mut f = Map::new();
+    let mut f = Vec::new();
     for facet in catalog
         .facets_for(DefinitionKind::Event)
         .filter(|f| f.param != param::DATA_CLASS)
     {
         let param = url_param(facet.param);
-        f.insert(
-            param.into(),
+        set(
+            &mut f,
+            param,
             Value::String(event_facet_values(e, param).join("|")),
         );
     }
     let props: Vec<&str> = r.additional_properties.iter().map(|p| p.name).collect();
-    object([
+    let fields = vec![
         ("status_key", r.status.to_lowercase().into()),
         ("status_text", r.status.replace('_', " ").into()),
         (
@@ -250,8 +295,8 @@ pub fn event_row(catalog: &Catalog, i: usize, made_for: RowFor) -> Value {
         ("status", r.status.into()),
         ("removed", e.removed.into()),
         ("internal", r.internal_events.into()),
-        ("f", f.into()),
-    ])
+    ];
+    RowFields { fields, f }
 }
 
 impl Renderer {

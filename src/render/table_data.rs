@@ -4,9 +4,9 @@
 //! is left out only when the rule gives it back exactly; at 100,000 definitions this is a
 //! third of the tables' bytes.
 
-use super::rows::{event_row, metric_row, object, RowFor};
+use super::rows::{event_fields, metric_fields, RowFields, RowFor};
 use crate::model::catalog::{Catalog, DefinitionKind};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Filter values (`f.<param>`) that repeat a field of the row (a list joined by `|`).
 fn same_as(kind: DefinitionKind) -> &'static [(&'static str, &'static str)] {
@@ -38,77 +38,120 @@ pub fn table_data(catalog: &Catalog, kind: DefinitionKind) -> Vec<u8> {
     use rayon::prelude::*;
     // Built again here rather than kept from the rendered rows: the row cache holds HTML, and
     // this runs beside the page rendering (in parallel, a few ms per thousand rows).
-    type RowOf = fn(&Catalog, usize, RowFor) -> Value;
+    type RowOf = fn(&Catalog, usize, RowFor) -> RowFields;
     let (n, first, row_of): (usize, usize, RowOf) = match kind {
-        DefinitionKind::Metric => (catalog.metrics.len(), 0, metric_row),
-        DefinitionKind::Event => (catalog.events.len(), catalog.metrics.len(), event_row),
+        DefinitionKind::Metric => (catalog.metrics.len(), 0, metric_fields),
+        DefinitionKind::Event => (catalog.events.len(), catalog.metrics.len(), event_fields),
     };
-    let full: Vec<Map<String, Value>> = (0..n)
+    let full: Vec<RowFields> = (0..n)
         .into_par_iter()
-        .map(|i| match row_of(catalog, i, RowFor::Data) {
-            Value::Object(mut o) => {
-                o.retain(|_, v| !v.is_null());
-                o
-            }
-            _ => Map::new(),
+        .map(|i| {
+            let mut row = row_of(catalog, i, RowFor::Data);
+            row.fields.retain(|(_, v)| !v.is_null());
+            row
         })
         .collect();
-    let keys = key_order(full.iter());
-    let f_keys = key_order(
+    // Every row has its filter values last, as field `f`.
+    let keys = key_order(
         full.iter()
-            .filter_map(|r| r.get("f").and_then(Value::as_object)),
+            .map(|r| r.fields.iter().map(|(k, _)| *k).chain(std::iter::once("f"))),
     );
+    let f_keys = key_order(full.iter().map(|r| r.f.iter().map(|(k, _)| *k)));
     let same = same_as(kind);
-    let rows: Vec<Value> = full
+    let rows: Vec<Row> = full
         .into_par_iter()
         .enumerate()
-        .map(|(i, row)| Value::Object(compact(row, first + i, same)))
+        .map(|(i, row)| compact(row, first + i, same))
         .collect();
-    let data = object([
-        ("format", 2.into()),
-        ("first_ord", first.into()),
-        ("keys", keys.into()),
-        ("f_keys", f_keys.into()),
-        (
-            "same_as",
-            Value::Object(
-                same.iter()
-                    .map(|(p, f)| (p.to_string(), (*f).into()))
-                    .collect(),
-            ),
-        ),
-        ("rows", rows.into()),
-    ]);
+    let data = TableData {
+        format: 2,
+        first_ord: first,
+        keys,
+        f_keys,
+        same_as: Pairs(same.iter().map(|(p, f)| (*p, Value::from(*f))).collect()),
+        rows,
+    };
     serde_json::to_vec(&data).expect("JSON values serialise")
 }
 
+/// The table data, its fields in this order.
+#[derive(serde::Serialize)]
+struct TableData {
+    format: u32,
+    first_ord: usize,
+    keys: Vec<&'static str>,
+    f_keys: Vec<&'static str>,
+    same_as: Pairs,
+    rows: Vec<Row>,
+}
+
+/// Fields written as a JSON object, in their order.
+struct Pairs(Vec<(&'static str, Value)>);
+
+impl serde::Serialize for Pairs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A compacted row: its fields, then its filter values when any are left.
+struct Row {
+    fields: Pairs,
+    f: Option<Pairs>,
+}
+
+impl serde::Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let fields = &self.fields.0;
+        let mut map = s.serialize_map(Some(fields.len() + usize::from(self.f.is_some())))?;
+        for (k, v) in fields {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(f) = &self.f {
+            map.serialize_entry("f", f)?;
+        }
+        map.end()
+    }
+}
+
+/// The value of field `key` among `pairs`.
+fn get<'a>(pairs: &'a [(&str, Value)], key: &str) -> Option<&'a Value> {
+    pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
 /// A row without the fields [`derived`] gives back.
-fn compact(mut row: Map<String, Value>, ord: usize, same: &[(&str, &str)]) -> Map<String, Value> {
-    let mut f = match row.remove("f") {
-        Some(Value::Object(f)) => f,
-        _ => Map::new(),
-    };
+fn compact(row: RowFields, ord: usize, same: &[(&str, &str)]) -> Row {
+    let RowFields { mut fields, mut f } = row;
     for &(param, field) in same {
-        if f.get(param).is_some_and(|v| *v == joined(row.get(field))) {
-            f.remove(param);
+        if let Some(at) = f.iter().position(|(k, _)| *k == param) {
+            if f[at].1 == joined(get(&fields, field)) {
+                // As a map removes (`swap_remove`): the last value takes its place, so the
+                // values keep the order the browser has always read.
+                f.swap_remove(at);
+            }
         }
     }
-    let keep: Vec<bool> = row
+    let keep: Vec<bool> = fields
         .iter()
-        .map(|(k, v)| derived(k, &row, ord).as_ref() != Some(v))
+        .map(|(k, v)| derived(k, &fields, ord).as_ref() != Some(v))
         .collect();
-    // `retain` visits the fields in order.
     let mut keep = keep.into_iter();
-    row.retain(|_, _| keep.next().unwrap_or(true));
-    if !f.is_empty() {
-        row.insert("f".into(), Value::Object(f));
+    fields.retain(|_| keep.next().unwrap_or(true));
+    Row {
+        fields: Pairs(fields),
+        f: (!f.is_empty()).then_some(Pairs(f)),
     }
-    row
 }
 
 /// What `rows.js` puts back for a missing field `key` of `row`, if anything.
-fn derived(key: &str, row: &Map<String, Value>, ord: usize) -> Option<Value> {
-    let text = |k: &str| row.get(k).and_then(Value::as_str);
+fn derived(key: &str, row: &[(&str, Value)], ord: usize) -> Option<Value> {
+    let text = |k: &str| get(row, k).and_then(Value::as_str);
     let lower = |k: &str| {
         text(k)
             .filter(|s| s.is_ascii())
@@ -142,19 +185,22 @@ fn joined(v: Option<&Value>) -> Value {
     }
 }
 
-/// Every key of these objects, in the order of the one with the most, then any others.
-fn key_order<'a>(objects: impl Iterator<Item = &'a Map<String, Value>> + Clone) -> Vec<Value> {
-    let mut order: Vec<&str> = objects
+/// Every key of these rows, in the order of the row with the most, then any others.
+fn key_order<I>(rows: impl Iterator<Item = I> + Clone) -> Vec<&'static str>
+where
+    I: Iterator<Item = &'static str> + Clone,
+{
+    let mut order: Vec<&'static str> = rows
         .clone()
-        .max_by_key(|o| o.len())
-        .map_or(Vec::new(), |o| o.keys().map(String::as_str).collect());
+        .max_by_key(|r| r.clone().count())
+        .map_or(Vec::new(), |r| r.collect());
     let mut seen: std::collections::HashSet<&str> = order.iter().copied().collect();
-    for o in objects {
-        for k in o.keys() {
+    for r in rows {
+        for k in r {
             if seen.insert(k) {
                 order.push(k);
             }
         }
     }
-    order.into_iter().map(Value::from).collect()
+    order
 }
