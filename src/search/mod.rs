@@ -112,7 +112,7 @@ pub struct Engine {
     index: Index,
     reader: IndexReader,
     manifest: Manifest,
-    docs: Vec<Stored>,
+    docs: std::sync::OnceLock<Vec<Stored>>,
     /// Typo-neighbourhood buckets, made the first time a query needs one.
     near: std::sync::OnceLock<Vec<Arc<Near>>>,
 }
@@ -155,6 +155,26 @@ impl Engine {
             }
             norms.push(norm_cache(tokens as f32 / docs_n.max(1) as f32));
         }
+        let manifest = manifest(norms, docs_n, metrics, synonyms, Vec::new());
+        drop(searcher);
+        Ok(Engine {
+            index,
+            reader,
+            manifest,
+            docs: std::sync::OnceLock::new(),
+            near: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// What each document holds besides its terms, in ord order: read from the index's
+    /// store the first time a search needs it (exporting the shards never does).
+    fn docs(&self) -> tantivy::Result<&[Stored]> {
+        if let Some(d) = self.docs.get() {
+            return Ok(d);
+        }
+        let searcher = self.reader.searcher();
+        let f = index::fields_of(&self.index)?;
+        let docs_n = searcher.num_docs();
         let mut docs: Vec<(u64, Stored)> = Vec::with_capacity(docs_n as usize);
         for seg in searcher.segment_readers() {
             let store = seg.get_store_reader(64)?;
@@ -186,15 +206,8 @@ impl Engine {
             }
         }
         docs.sort_by_key(|(o, _)| *o);
-        let manifest = manifest(norms, docs_n, metrics, synonyms, Vec::new());
-        drop(searcher);
-        Ok(Engine {
-            index,
-            reader,
-            manifest,
-            docs: docs.into_iter().map(|(_, s)| s).collect(),
-            near: std::sync::OnceLock::new(),
-        })
+        let made = docs.into_iter().map(|(_, s)| s).collect();
+        Ok(self.docs.get_or_init(|| made))
     }
 
     fn near_buckets(&self) -> tantivy::Result<&Vec<Arc<Near>>> {
@@ -237,10 +250,11 @@ impl Engine {
             return Err(QueryError::TooManyWords(q.concepts.len()));
         }
         let mut src = IndexShards { engine: self };
-        let mut all = rank::rank(&q, &self.manifest, &mut src, self.docs.len().max(1));
+        let docs = self.docs()?;
+        let mut all = rank::rank(&q, &self.manifest, &mut src, docs.len().max(1));
         if q.concepts.is_empty() && q.exact.is_empty() {
             // Only filters: every definition they let through, in catalog order.
-            all.ranked = (0..self.docs.len() as u64)
+            all.ranked = (0..docs.len() as u64)
                 .map(|ord| rank::Ranked {
                     ord,
                     score: 0.0,
@@ -258,7 +272,7 @@ impl Engine {
             .ranked
             .into_iter()
             .filter_map(|r| {
-                let d = self.docs.get(r.ord as usize)?;
+                let d = docs.get(r.ord as usize)?;
                 passes(d).then(|| Hit {
                     key: d.key.clone(),
                     kind: d.kind.clone(),
