@@ -2,7 +2,7 @@
 //! (our tokenizer, so tantivy indexes exactly the terms the browser looks up), plus the words
 //! as written (for typo matching), its exact ids, and what the search box can filter on.
 
-use super::text::{stem, words};
+use super::text::{next_word, stem_in_place};
 use super::FIELDS;
 use crate::model::catalog::Catalog;
 use crate::model::record::{EventRecord, MetricRecord};
@@ -186,43 +186,41 @@ struct Words {
     stemmed: bool,
 }
 
-/// The tokens of one text, made up front (texts are short: a description, a key path).
-struct WordTokens {
-    tokens: std::vec::IntoIter<Token>,
+/// The tokens of one text, read as tantivy asks for them, into one reused token.
+struct WordTokens<'a> {
+    rest: &'a str,
+    stemmed: bool,
     current: Token,
 }
 
 impl Tokenizer for Words {
-    type TokenStream<'a> = WordTokens;
+    type TokenStream<'a> = WordTokens<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokens {
-        let tokens: Vec<Token> = words(text)
-            .into_iter()
-            .enumerate()
-            .map(|(position, w)| Token {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokens<'a> {
+        WordTokens {
+            rest: text,
+            stemmed: self.stemmed,
+            current: Token {
                 offset_from: 0,
                 offset_to: 0,
-                position,
-                text: if self.stemmed { stem(&w) } else { w },
+                position: usize::MAX,
+                text: String::new(),
                 position_length: 1,
-            })
-            .collect();
-        WordTokens {
-            tokens: tokens.into_iter(),
-            current: Token::default(),
+            },
         }
     }
 }
 
-impl TokenStream for WordTokens {
+impl TokenStream for WordTokens<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.current = t;
-                true
-            }
-            None => false,
+        if !next_word(&mut self.rest, &mut self.current.text) {
+            return false;
         }
+        if self.stemmed {
+            stem_in_place(&mut self.current.text);
+        }
+        self.current.position = self.current.position.wrapping_add(1);
+        true
     }
 
     fn token(&self) -> &Token {

@@ -27,19 +27,68 @@ pub fn first_word(text: &str) -> Option<String> {
 }
 
 fn word_iter(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        // Most words are ASCII: lower-casing them needs no Unicode tables.
-        .map(|w| match w.is_ascii() {
-            true => w.to_ascii_lowercase(),
-            false => w.to_lowercase(),
-        })
-        .filter(|w| w.len() < MAX_WORD_BYTES)
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let mut word = String::new();
+        next_word(&mut rest, &mut word).then_some(word)
+    })
+}
+
+/// Put the next word of `rest` into `word` (lower-cased) and move `rest` past it; false when
+/// there is none. Indexing reads every text through this with one `word` buffer, so it walks
+/// ASCII bytewise (most text is) and allocates nothing per word.
+pub(super) fn next_word(rest: &mut &str, word: &mut String) -> bool {
+    loop {
+        let Some(start) = boundary(rest, true) else {
+            *rest = "";
+            return false;
+        };
+        let tail = &rest[start..];
+        let end = boundary(tail, false).unwrap_or(tail.len());
+        let found = &tail[..end];
+        *rest = &tail[end..];
+        word.clear();
+        if found.is_ascii() {
+            word.extend(found.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            word.push_str(&found.to_lowercase());
+        }
+        if word.len() < MAX_WORD_BYTES {
+            return true;
+        }
+    }
+}
+
+/// Where the first character that is (`alnum`) or is not (`!alnum`) a letter or digit starts.
+fn boundary(s: &str, alnum: bool) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (is, len) = match bytes[i] {
+            b if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                (c.is_alphanumeric(), c.len_utf8())
+            }
+        };
+        if is == alnum {
+            return Some(i);
+        }
+        i += len;
+    }
+    None
 }
 
 /// A word's stem: Snowball English for words of ASCII letters of three or more; any other
 /// word (numbers, `2fa`, non-ASCII) is its own stem.
 pub fn stem(word: &str) -> String {
+    let mut s = word.to_string();
+    stem_in_place(&mut s);
+    s
+}
+
+/// [`stem`], replacing the word it is given.
+pub(super) fn stem_in_place(word: &mut String) {
     use std::cell::RefCell;
     use std::sync::OnceLock;
     static STEMMER: OnceLock<rust_stemmers::Stemmer> = OnceLock::new();
@@ -50,11 +99,15 @@ pub fn stem(word: &str) -> String {
         static CACHE: RefCell<rustc_hash::FxHashMap<String, String>> = Default::default();
     }
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return word.to_string();
+        return;
     }
     CACHE.with_borrow_mut(|cache| {
-        if let Some(s) = cache.get(word) {
-            return s.clone();
+        if let Some(s) = cache.get(word.as_str()) {
+            if s != word {
+                word.clear();
+                word.push_str(s);
+            }
+            return;
         }
         let s = STEMMER
             .get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
@@ -63,8 +116,7 @@ pub fn stem(word: &str) -> String {
         if cache.len() >= CACHE_WORDS {
             cache.clear();
         }
-        cache.insert(word.to_string(), s.clone());
-        s
+        cache.insert(std::mem::replace(word, s.clone()), s);
     })
 }
 
