@@ -30,45 +30,65 @@ fn count(n: usize, url: String) -> Value {
 
 /// Data categories in the policy's order, then any other the metrics use.
 fn categories(catalog: &Catalog) -> Vec<String> {
+    categories_of_metrics(catalog).0
+}
+
+/// [`categories`], and each metric's position in them.
+fn categories_of_metrics(catalog: &Catalog) -> (Vec<String>, Vec<usize>) {
     let mut names: Vec<String> = DATA_CATEGORIES.iter().map(|s| s.to_string()).collect();
-    for m in &catalog.metrics {
-        if !names.contains(&m.data_category) {
-            names.push(m.data_category.clone());
-        }
-    }
-    names
+    let of_metric = catalog
+        .metrics
+        .iter()
+        .map(|m| match names.iter().position(|n| *n == m.data_category) {
+            Some(i) => i,
+            None => {
+                names.push(m.data_category.clone());
+                names.len() - 1
+            }
+        })
+        .collect();
+    (names, of_metric)
 }
 
 /// What one version reports: per data category and for events, the definitions it surely
 /// sends and those it may send, each linking the version's filtered table.
 fn reported(
     v: Version,
-    metrics: &[(Lifetime, &str)],
+    metrics: &[(Lifetime, usize)],
     events: &[Lifetime],
     cats: &[String],
 ) -> Value {
-    let tally = |lifetimes: &mut dyn Iterator<Item = Lifetime>| {
-        lifetimes.fold((0, 0), |(yes, maybe), l| match l.reported_by(v) {
-            Reported::Yes => (yes + 1, maybe),
-            Reported::Maybe => (yes, maybe + 1),
-            Reported::No => (yes, maybe),
-        })
+    let add = |(yes, maybe): &mut (usize, usize), l: &Lifetime| match l.reported_by(v) {
+        Reported::Yes => *yes += 1,
+        Reported::Maybe => *maybe += 1,
+        Reported::No => {}
     };
+    // One pass over the metrics for every category (a row per version: at 100k definitions
+    // a pass per category was most of this page).
+    let mut per_category = vec![(0, 0); cats.len()];
+    let mut all = (0, 0);
+    for (l, c) in metrics {
+        add(&mut per_category[*c], l);
+        add(&mut all, l);
+    }
+    let mut in_events = (0, 0);
+    for l in events {
+        add(&mut in_events, l);
+    }
     let ver = (layout::VERSION_PARAM, v.to_string());
     let cell = |(yes, maybe): (usize, usize), url: String| json!({"count": yes, "maybe": maybe, "url": (yes + maybe > 0).then_some(url)});
     let by_category: Vec<Value> = cats
         .iter()
-        .map(|c| {
-            let t = tally(&mut metrics.iter().filter(|(_, mc)| mc == c).map(|(l, _)| *l));
+        .zip(per_category)
+        .map(|(c, t)| {
             let url = table_url(layout::HOME, &[ver.clone(), (param::CATEGORY, c.clone())]);
             cell(t, url)
         })
         .collect();
-    let all = tally(&mut metrics.iter().map(|(l, _)| *l));
     json!({
         "by_category": by_category,
         "metrics": cell(all, table_url(layout::HOME, std::slice::from_ref(&ver))),
-        "events": cell(tally(&mut events.iter().copied()), table_url(layout::EVENTS, &[ver])),
+        "events": cell(in_events, table_url(layout::EVENTS, &[ver])),
     })
 }
 
@@ -76,7 +96,7 @@ fn reported(
 fn row(
     ms: Milestone,
     previous: Option<Version>,
-    metrics: &[(Lifetime, &str)],
+    metrics: &[(Lifetime, usize)],
     events: &[Lifetime],
     cats: &[String],
 ) -> Value {
@@ -130,16 +150,18 @@ fn row(
 /// Every row of `/versions/`, newest first: each version the dictionary knows, and each
 /// `before X.Y` milestone just below X.Y.
 pub(super) fn version_rows(catalog: &Catalog) -> Vec<Value> {
-    let metrics: Vec<(Lifetime, &str)> = catalog
+    let (cats, of_metric) = categories_of_metrics(catalog);
+    let metrics: Vec<(Lifetime, usize)> = catalog
         .metrics
         .iter()
-        .map(|m| {
+        .zip(of_metric)
+        .map(|(m, c)| {
             let l = Lifetime::of(
                 m.milestone.as_deref(),
                 m.milestone_removed.as_deref(),
                 m.removed,
             );
-            (l, m.data_category.as_str())
+            (l, c)
         })
         .collect();
     let events: Vec<Lifetime> = catalog
@@ -161,7 +183,6 @@ pub(super) fn version_rows(catalog: &Catalog) -> Vec<Value> {
             .filter(|m| matches!(m, Milestone::Before(_))),
     );
     rows.sort_by(|a, b| b.cmp(a));
-    let cats = categories(catalog);
     rows.iter()
         .map(|&ms| {
             let previous = versions.iter().copied().find(|&p| p < ms.version());
