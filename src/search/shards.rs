@@ -124,14 +124,36 @@ pub fn term_weight(doc_freq: u64, docs: u64) -> f32 {
     (1.0 + x).ln() * (1.0 + K1)
 }
 
-/// Terms of `field` whose `key_of` is `key`, in dictionary order.
+/// How a term's shard is found: by its first characters, or (an id) by its first word's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyOf {
+    Term,
+    Id,
+}
+
+impl KeyOf {
+    fn key(self, term: &str) -> String {
+        match self {
+            KeyOf::Term => shard_key(term),
+            KeyOf::Id => id_key(term),
+        }
+    }
+}
+
+/// Terms of `field` whose key (`key_of`) is `key`, in dictionary order.
 fn terms_of(
     searcher: &Searcher,
     field: Field,
     key: &str,
-    key_of: fn(&str) -> String,
+    key_of: KeyOf,
 ) -> tantivy::Result<BTreeSet<String>> {
     let head = head_of(key);
+    // Not for ids: an id's key is its first word's, and a word too long to count is skipped.
+    let whole = key_of == KeyOf::Term
+        && key.len() == PREFIX_MIN
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let mut out = BTreeSet::new();
     for seg in searcher.segment_readers() {
         let inv = seg.inverted_index(field)?;
@@ -143,7 +165,9 @@ fn terms_of(
             if !term.starts_with(&head) {
                 break;
             }
-            if key_of(term) == key {
+            // A full-length key of plain characters is every term it starts (no need to
+            // make each term's key: that was most of the export's time in this loop).
+            if whole || key_of.key(term) == key {
                 out.insert(term.to_string());
             }
         }
@@ -198,7 +222,7 @@ pub fn shard_of(
     let ords = ord_columns(searcher)?;
     let mut shard = Shard::default();
     for (fi, &field) in f.text.iter().enumerate() {
-        for term in terms_of(searcher, field, key, shard_key)? {
+        for term in terms_of(searcher, field, key, KeyOf::Term)? {
             let list = postings(searcher, &ords, field, &term)?;
             let Some(&(_, tf, fnid)) = list.first() else {
                 continue;
@@ -228,11 +252,11 @@ pub fn shard_of(
             shard.t.entry(term).or_default().insert(fi, sp);
         }
     }
-    shard.w = terms_of(searcher, f.raw, key, shard_key)?
+    shard.w = terms_of(searcher, f.raw, key, KeyOf::Term)?
         .into_iter()
         .filter(|w| stem(w) != *w)
         .collect();
-    for id in terms_of(searcher, f.id, key, id_key)? {
+    for id in terms_of(searcher, f.id, key, KeyOf::Id)? {
         let list = postings(searcher, &ords, f.id, &id)?;
         shard
             .i
