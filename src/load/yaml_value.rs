@@ -171,3 +171,32 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
         Y::Tagged(t) => yaml_to_json(t.value),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::from_str;
+    use serde_json::json;
+
+    #[test]
+    fn values_read_as_the_value_tree_gave_them() {
+        let v =
+            from_str("a: !custom 5\n1: one\ntrue: yes\n~: nothing\nf: .nan\ng: -.inf\nh: 1.5\n")
+                .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": 5, "1": "one", "true": "yes", "null": "nothing", "f": ".nan", "g": "-.inf", "h": 1.5})
+        );
+        // `1` and "1" are different keys (the later one wins); `1` twice is a duplicate.
+        assert_eq!(from_str("1: a\n\"1\": b\n").unwrap(), json!({"1": "b"}));
+        assert!(from_str("1: a\n1: b\n").is_err());
+        assert!(from_str("x: a\nx: b\n").is_err());
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_while_reading() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(from_str(&format!("a: {}", deep(super::MAX_DEPTH - 1))).is_ok());
+        let e = from_str(&format!("a: {}", deep(super::MAX_DEPTH))).unwrap_err();
+        assert!(e.to_string().contains("nesting deeper than"), "{e}");
+    }
+}
