@@ -95,6 +95,10 @@ pub enum RenderError {
     },
 }
 
+/// A header, footer, head or scripts as rendered (a template error in them is an error of
+/// every page using them).
+type ChromeHtml = Result<Value, TemplateError>;
+
 /// The template engine with the site's templates loaded.
 pub struct Renderer {
     templates: Arc<Templates>,
@@ -105,7 +109,8 @@ pub struct Renderer {
     shared: Map<String, Value>,
     /// Header (by section) and footer HTML: the same on thousands of pages, so rendered once.
     /// A template error in them is an error of every page using them.
-    chrome: std::sync::RwLock<HashMap<String, Result<Value, TemplateError>>>,
+    /// By template, then section (looked up on every page: no key is made for it).
+    chrome: std::sync::RwLock<HashMap<&'static str, HashMap<String, ChromeHtml>>>,
     /// Warehouse query templates definition pages fill ("Copy the query").
     queries: QueryTemplates,
     /// Which optional parts of a definition page's context some template reads.
@@ -173,11 +178,12 @@ impl Renderer {
     }
 
     /// A header, footer, head or scripts for a section, rendered on first use.
-    fn chrome(&self, template: &str, nav: &str) -> Result<Value, TemplateError> {
-        let key = format!("{template}:{nav}");
-        if let Some(v) = self.chrome.read().expect("not poisoned").get(&key) {
+    fn chrome(&self, template: &'static str, nav: &str) -> Result<Value, TemplateError> {
+        let cached = self.chrome.read().expect("not poisoned");
+        if let Some(v) = cached.get(template).and_then(|by_nav| by_nav.get(nav)) {
             return v.clone();
         }
+        drop(cached);
         let mut ctx = Ctx(self.shared.clone());
         ctx.insert("nav", nav);
         let html = self
@@ -187,14 +193,19 @@ impl Renderer {
         self.chrome
             .write()
             .expect("not poisoned")
-            .insert(key, html.clone());
+            .entry(template)
+            .or_default()
+            .insert(nav.to_string(), html.clone());
         html
     }
 
     /// The first error in a header or footer, if any.
     fn chrome_error(&self) -> Option<TemplateError> {
         let chrome = self.chrome.read().expect("not poisoned");
-        chrome.values().find_map(|r| r.as_ref().err().cloned())
+        chrome
+            .values()
+            .flat_map(HashMap::values)
+            .find_map(|r| r.as_ref().err().cloned())
     }
 
     fn render_str(&self, template: &str, ctx: &Ctx) -> Result<String, TemplateError> {
