@@ -11,19 +11,28 @@ pub fn escape_html(s: &str) -> String {
 /// [`escape_html`], appended to `out` (HTML made in Rust writes into one buffer).
 pub fn escape_html_into(out: &mut String, s: &str) {
     // Runs between special characters are copied whole (all five are ASCII, so every split
-    // falls on a character boundary).
+    // falls on a character boundary), found with a table: most values have none.
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b'&' as usize] = true;
+        t[b'<' as usize] = true;
+        t[b'>' as usize] = true;
+        t[b'"' as usize] = true;
+        t[b'\'' as usize] = true;
+        t
+    };
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
+    while let Some(n) = bytes[start..].iter().position(|&b| SPECIAL[usize::from(b)]) {
+        let i = start + n;
+        out.push_str(&s[start..i]);
+        out.push_str(match bytes[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        out.push_str(entity);
+            _ => "&#x27;",
+        });
         start = i + 1;
     }
     out.push_str(&s[start..]);
@@ -33,6 +42,17 @@ pub fn escape_html_into(out: &mut String, s: &str) {
 pub fn anchor(name: &str) -> String {
     // Sized up front: collecting chars guesses a quarter of the bytes and grows (every field
     // of every page has an anchor).
+    if name.is_ascii() {
+        let id = name
+            .bytes()
+            .map(|b| match b {
+                b'-' | b'_' => b,
+                b if b.is_ascii_alphanumeric() => b.to_ascii_lowercase(),
+                _ => b'-',
+            })
+            .collect();
+        return String::from_utf8(id).unwrap_or_default();
+    }
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         out.push(if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
