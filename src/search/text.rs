@@ -49,7 +49,8 @@ pub(super) fn next_word(rest: &mut &str, word: &mut String) -> bool {
         *rest = &tail[end..];
         word.clear();
         if found.is_ascii() {
-            word.extend(found.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            word.push_str(found);
+            word.make_ascii_lowercase();
         } else {
             word.push_str(&found.to_lowercase());
         }
@@ -63,20 +64,20 @@ pub(super) fn next_word(rest: &mut &str, word: &mut String) -> bool {
 fn boundary(s: &str, alnum: bool) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        let (is, len) = match bytes[i] {
-            b if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
-            _ => {
-                let c = s[i..].chars().next().unwrap_or_default();
-                (c.is_alphanumeric(), c.len_utf8())
-            }
-        };
-        if is == alnum {
+    loop {
+        // ASCII is decided by the byte; anything else by its character.
+        i += bytes[i..]
+            .iter()
+            .position(|&b| !b.is_ascii() || b.is_ascii_alphanumeric() == alnum)?;
+        if bytes[i].is_ascii() {
             return Some(i);
         }
-        i += len;
+        let c = s[i..].chars().next()?;
+        if c.is_alphanumeric() == alnum {
+            return Some(i);
+        }
+        i += c.len_utf8();
     }
-    None
 }
 
 /// A word's stem: Snowball English for words of ASCII letters of three or more; any other
