@@ -291,9 +291,9 @@ fn same_input_gives_identical_output() {
 }
 
 /// The parts the default templates no longer read stay in the context: templates written
-/// against them (this release's `base.html`, `queries.html` and `source.html` before their
-/// output was made once per build or in Rust) give every page byte for byte as the defaults do,
-/// with and without a repository to link sources to.
+/// against them (this release's `base.html`, `queries.html`, `source.html`, `metric_item.html`
+/// and `event_item.html` before their output was made once per build or in Rust) give every
+/// page byte for byte as the defaults do, with and without a repository to link sources to.
 #[test]
 fn templates_written_against_the_parts_give_the_same_pages() {
     let tmp = tempfile::tempdir().unwrap();
@@ -326,6 +326,11 @@ fn templates_written_against_the_parts_give_the_same_pages() {
         assert!(
             says("data-queries=") && says("data-values="),
             "no page has queries"
+        );
+        // Browse pages list compact items (`metric_item.html`, `event_item.html`).
+        assert!(
+            says("<li class=\"removed\"><a href="),
+            "no list has a removed item"
         );
         assert!(says(if repo_url.is_empty() {
             "Defined in"
