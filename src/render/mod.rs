@@ -95,6 +95,9 @@ pub enum RenderError {
     },
 }
 
+/// What a rendered page's buffer starts with (a definition page is about 5 KB).
+const PAGE_BYTES: usize = 8 * 1024;
+
 /// A header, footer, head or scripts as rendered (a template error in them is an error of
 /// every page using them).
 type ChromeHtml = Result<Value, TemplateError>;
@@ -225,10 +228,16 @@ impl Renderer {
     fn render_template(&self, template: &str, ctx: Ctx) -> Result<String, TemplateError> {
         let context = Context::from_value(Value::Object(ctx.0))
             .map_err(|e| self.templates.error(template, &e))?;
+        // Into a buffer the size of a definition page: tera's own starts at 2 KB and grows
+        // twice for each of thousands of ~5 KB pages.
+        let mut html = Vec::with_capacity(PAGE_BYTES);
         self.templates
             .tera
-            .render(template, &context)
-            .map_err(|e| self.templates.error(template, &e))
+            .render_to(template, &context, &mut html)
+            .map_err(|e| self.templates.error(template, &e))?;
+        // tera writes only text; a lossy conversion keeps this from ever failing.
+        Ok(String::from_utf8(html)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     /// Render one page: its context (built now for definition pages, so a build never holds
