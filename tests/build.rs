@@ -291,9 +291,10 @@ fn same_input_gives_identical_output() {
 }
 
 /// The parts the default templates no longer read stay in the context: templates written
-/// against them (this release's `base.html`, `queries.html`, `source.html`, `metric_item.html`
-/// and `event_item.html` before their output was made once per build or in Rust) give every
-/// page byte for byte as the defaults do, with and without a repository to link sources to.
+/// against them (this release's `base.html`, `queries.html`, `source.html`, `metric.html`,
+/// `event.html`, `metric_item.html` and `event_item.html` before their output was made once per
+/// build or in Rust) give every page byte for byte as the defaults do, with and without a
+/// repository to link sources to.
 #[test]
 fn templates_written_against_the_parts_give_the_same_pages() {
     let tmp = tempfile::tempdir().unwrap();
@@ -332,6 +333,16 @@ fn templates_written_against_the_parts_give_the_same_pages() {
             says("<li class=\"removed\"><a href="),
             "no list has a removed item"
         );
+        // What a definition page's lists hold (`metric.html`, `event.html`).
+        for shown in [
+            "unique by",
+            "<a class=\"chip\" href=",
+            "<code class=\"kp\">",
+            "Key paths in the Service Ping payload",
+            "No metric counts this event yet.",
+        ] {
+            assert!(says(shown), "no page shows {shown:?}");
+        }
         assert!(says(if repo_url.is_empty() {
             "Defined in"
         } else {

@@ -16,6 +16,7 @@ mod pages;
 mod privacy;
 mod queries;
 mod rows;
+mod sections;
 mod structured;
 mod table_data;
 mod templates;

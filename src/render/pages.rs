@@ -3,6 +3,7 @@
 use super::badges::{badges_html, badges_value, facet_badge, tier_badge, Badge};
 use super::fields::{fields, fields_html, fields_value, Field};
 use super::rows::{object, RowKind, Rows, Table, ROWS_MARKER};
+use super::sections;
 use super::structured::{details_html, property_id};
 use super::{job, Ctx, Job, Renderer};
 use crate::model::catalog::{param, Catalog, DefinitionKind, Facet, FacetValue};
@@ -14,10 +15,9 @@ use crate::text::{escape_html_into, markdown};
 use serde_json::{json, Value};
 
 impl Renderer {
-    /// The context of one metric's page.
-    pub(super) fn metric_page(&self, catalog: &Catalog, i: usize) -> Ctx {
-        let m = &catalog.metrics[i];
-        let events: Vec<Value> = catalog.metric_events[i]
+    /// `item.events` of a metric's page: each event it names, linked to every page it has.
+    fn metric_events(&self, catalog: &Catalog, i: usize) -> Vec<Value> {
+        catalog.metric_events[i]
             .iter()
             .flat_map(|(me, hits)| {
                 if hits.is_empty() {
@@ -31,7 +31,13 @@ impl Renderer {
                         .collect()
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// The context of one metric's page.
+    pub(super) fn metric_page(&self, catalog: &Catalog, i: usize) -> Ctx {
+        let m = &catalog.metrics[i];
+        let events = self.metric_events(catalog, i);
         let mut badges = vec![Badge::new(&m.status, None, "status")];
         badges.push(facet_badge(
             catalog,
@@ -78,11 +84,13 @@ impl Renderer {
         let item = object([
             ("title", m.key_path.as_str().into()),
             ("key_paths", key_paths.into()),
+            ("keypaths_html", sections::keypaths_html(&json_paths).into()),
             ("json_paths", json_paths.into()),
             ("description_html", markdown(&m.description).into()),
             ("status", m.status.as_str().into()),
             ("removed", m.removed.into()),
             ("fields_html", fields_html(&fields).into()),
+            ("events_html", sections::events_html(&events).into()),
             ("events", events.into()),
             ("queries_html", self.queries_html(&queries).into()),
             ("queries", queries),
@@ -150,8 +158,17 @@ impl Renderer {
             ("removed", e.removed.into()),
             ("internal", e.internal.into()),
             ("fields_html", fields_html(&fields).into()),
+            (
+                "properties_html",
+                sections::properties_html(&properties).into(),
+            ),
             ("properties", properties.into()),
+            (
+                "identifiers_html",
+                sections::identifiers_html(&identifiers).into(),
+            ),
             ("identifiers", identifiers.into()),
+            ("metrics_html", sections::metrics_html(&metrics).into()),
             ("metrics", metrics.into()),
             ("queries_html", self.queries_html(&queries).into()),
             ("queries", queries),
