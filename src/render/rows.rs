@@ -160,6 +160,11 @@ impl RowFields {
     }
 }
 
+/// The value of field `key` among a row's `pairs`.
+pub(super) fn get<'a>(pairs: &'a [(&str, Value)], key: &str) -> Option<&'a Value> {
+    pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
 fn pairs_to_map(pairs: Vec<(&'static str, Value)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
@@ -222,10 +227,8 @@ pub fn metric_fields(catalog: &Catalog, i: usize, made_for: RowFor) -> RowFields
 /// the item links (`key_path` or `action`); the small text is the category and status.
 fn with_item_html(mut row: RowFields, base: &str, title: &str) -> Value {
     let text = |key: &str| {
-        row.fields
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, v)| v.as_str())
+        get(&row.fields, key)
+            .and_then(Value::as_str)
             .unwrap_or_default()
     };
     let category = if title == "action" {
@@ -233,10 +236,7 @@ fn with_item_html(mut row: RowFields, base: &str, title: &str) -> Value {
     } else {
         "data_category"
     };
-    let removed = row
-        .fields
-        .iter()
-        .any(|(k, v)| *k == "removed" && v.as_bool() == Some(true));
+    let removed = get(&row.fields, "removed").and_then(Value::as_bool) == Some(true);
     let mut html = String::with_capacity(160);
     html.push_str(if removed {
         "<li class=\"removed\">"

@@ -4,7 +4,7 @@
 //! is left out only when the rule gives it back exactly; at 100,000 definitions this is a
 //! third of the tables' bytes.
 
-use super::rows::{event_fields, metric_fields, RowFields, RowFor};
+use super::rows::{event_fields, get, metric_fields, RowFields, RowFor};
 use crate::model::catalog::{Catalog, DefinitionKind};
 use serde_json::Value;
 
@@ -118,11 +118,6 @@ impl serde::Serialize for Row {
         }
         map.end()
     }
-}
-
-/// The value of field `key` among `pairs`.
-fn get<'a>(pairs: &'a [(&str, Value)], key: &str) -> Option<&'a Value> {
-    pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 /// A row without the fields [`derived`] gives back.
