@@ -276,7 +276,9 @@ impl Renderer {
         let rows = self.rows(catalog, cache)?;
         let jobs = self.jobs(catalog, cache, &rows);
         // Pages listing the most rows go first: started last, the largest (the home page
-        // lists every metric) would leave one core working alone at the end.
+        // lists every metric) would leave one core working alone at the end. Tasks of a few
+        // pages: rayon splits a list only while threads start or steal, and left to that, one
+        // core rendered a last share of hundreds of pages alone.
         let mut order: Vec<usize> = (0..jobs.len()).collect();
         order.sort_by_key(|&i| {
             std::cmp::Reverse(jobs[i].tables.iter().map(|t| t.rows.len()).sum::<usize>())
@@ -285,6 +287,7 @@ impl Renderer {
         let cache_ref = &*cache;
         let mut results: Vec<(usize, Result<PageOutcome, RenderError>)> = order
             .par_iter()
+            .with_max_len(4)
             .map(|&i| {
                 let job = &jobs[i];
                 (

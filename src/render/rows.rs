@@ -362,6 +362,7 @@ impl Renderer {
         type Pair = [(Arc<str>, u64); 2];
         let rendered: Vec<Result<Pair, TemplateError>> = (0..n)
             .into_par_iter()
+            .with_max_len(64)
             .map(|i| {
                 let key = if off { 0 } else { key_of(i) };
                 let hit = |name| {
