@@ -141,19 +141,33 @@ impl Loader {
         let mut diagnostics = found.diagnostics.clone();
         let fresh = self.parse_stale(&found, reused, &mut diagnostics);
         let parsed = fresh.len();
-        self.files
-            .extend(fresh.into_iter().map(|(p, c)| (p.into_os_string(), c)));
-        if relisted {
-            let present: FxHashSet<&OsStr> =
-                found.files.iter().map(|f| f.path.as_os_str()).collect();
-            self.files.retain(|p, _| present.contains(p.as_os_str()));
-        }
-        let (documents, pairs) = self.collect(&found, &mut diagnostics);
+        let (documents, pairs) = if self.single_use {
+            // Every file was parsed, in listing order, and nothing is kept for a next load:
+            // the results are taken as they come, not through the map (a 5k build spent 6 ms
+            // on one core filling and emptying it).
+            let results = fresh.into_iter().map(|(_, c)| c.result);
+            self.collect_results(results, &mut diagnostics)
+        } else {
+            self.files
+                .extend(fresh.into_iter().map(|(p, c)| (p.into_os_string(), c)));
+            if relisted {
+                let present: FxHashSet<&OsStr> =
+                    found.files.iter().map(|f| f.path.as_os_str()).collect();
+                self.files.retain(|p, _| present.contains(p.as_os_str()));
+            }
+            self.collect(&found, &mut diagnostics)
+        };
         let catalog = self.catalog_and_cross_file(roots, &pairs, &mut diagnostics);
         if self.errors_only {
             diagnostics.retain_errors();
         }
-        diagnostics.sort();
+        if self.warnings() == Warnings::Counted {
+            // Counted warnings are only counted, never listed: only the errors are put in order
+            // (a 5k build has 7,290 warnings; sorting them took 7 ms on one core).
+            diagnostics.sort_errors();
+        } else {
+            diagnostics.sort();
+        }
         self.listing = Some(found);
         let loaded = Loaded {
             documents,
@@ -273,39 +287,43 @@ impl Loader {
         fresh
     }
 
-    /// Every listed file's document, definition and diagnostics, in listing order. A one-off
-    /// load moves each file's results out; the dev server's loader keeps them.
+    /// A one-off load's results, moved out in the order given (listing order).
+    fn collect_results(
+        &self,
+        results: impl ExactSizeIterator<Item = FileResult<Arc<Document>>>,
+        diagnostics: &mut Diagnostics,
+    ) -> (Vec<Arc<Document>>, Vec<Pair>) {
+        let mut documents = Vec::with_capacity(results.len());
+        let mut pairs = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok((doc, mut d, def)) => {
+                    if self.errors_only {
+                        d.retain_errors();
+                    }
+                    diagnostics.extend(d);
+                    if let Some(def) = def {
+                        pairs.push((doc.clone(), def));
+                    }
+                    documents.push(doc);
+                }
+                Err(d) => diagnostics.push(*d),
+            }
+        }
+        (documents, pairs)
+    }
+
+    /// Every listed file's document, definition and diagnostics, in listing order, from the
+    /// results the dev server's loader keeps.
     fn collect(
-        &mut self,
+        &self,
         found: &Discovered,
         diagnostics: &mut Diagnostics,
     ) -> (Vec<Arc<Document>>, Vec<Pair>) {
         let mut documents = Vec::with_capacity(found.files.len());
         let mut pairs = Vec::new();
-        let mut moved = if self.single_use {
-            std::mem::take(&mut self.files)
-        } else {
-            Default::default()
-        };
         for f in &found.files {
             let key = f.path.as_os_str();
-            if self.single_use {
-                let Some(c) = moved.remove(key) else { continue };
-                match c.result {
-                    Ok((doc, mut d, def)) => {
-                        if self.errors_only {
-                            d.retain_errors();
-                        }
-                        diagnostics.extend(d);
-                        if let Some(def) = def {
-                            pairs.push((doc.clone(), def));
-                        }
-                        documents.push(doc);
-                    }
-                    Err(d) => diagnostics.push(*d),
-                }
-                continue;
-            }
             match &self.files[key].result {
                 Ok((doc, d, def)) => {
                     documents.push(doc.clone());

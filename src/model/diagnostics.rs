@@ -278,17 +278,31 @@ impl Diagnostics {
 
     /// Stable order: by file, then position, then rule, so output diffs cleanly between runs.
     pub fn sort(&mut self) {
-        let mut keyed: Vec<(Vec<u8>, Diagnostic)> = std::mem::take(&mut self.0)
-            .into_iter()
-            .map(|d| (super::order::path_key(&d.file), d))
-            .collect();
-        keyed.sort_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb).then_with(|| {
-                (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message))
-            })
-        });
-        self.0 = keyed.into_iter().map(|(_, d)| d).collect();
+        self.0 = sorted(std::mem::take(&mut self.0));
     }
+
+    /// The errors sorted as by [`Diagnostics::sort`] and first, the warnings after them in the
+    /// order found: for a list whose warnings are only counted.
+    pub fn sort_errors(&mut self) {
+        let (errors, warnings): (Vec<_>, Vec<_>) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        self.0 = sorted(errors);
+        self.0.extend(warnings);
+    }
+}
+
+/// By file (in path order), then position, rule and message.
+fn sorted(list: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut keyed: Vec<(Vec<u8>, Diagnostic)> = list
+        .into_iter()
+        .map(|d| (super::order::path_key(&d.file), d))
+        .collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| (a.position, a.rule, &a.message).cmp(&(b.position, b.rule, &b.message)))
+    });
+    keyed.into_iter().map(|(_, d)| d).collect()
 }
 
 /// A path in a form two spellings of the same file agree on (`./a.yml`, `a.yml`, absolute).
