@@ -13,23 +13,25 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// A link to `url` with class `class`, or a `<code>` of that class when there is no URL.
-fn link_or_code(out: &mut String, class: &str, url: &str, label: &str) {
-    if url.is_empty() {
-        out.push_str("<code class=\"");
-        out.push_str(class);
-        out.push_str("\">");
-        escape_html_into(out, label);
-        out.push_str("</code>");
-    } else {
-        out.push_str("<a class=\"");
-        out.push_str(class);
-        out.push_str("\" href=\"");
+/// `label` in a link to `url` with class `class`, or in a `tag` of that class when there is
+/// no URL.
+fn link_or(out: &mut String, tag: &str, class: &str, url: &str, label: &str) {
+    let tag = if url.is_empty() { tag } else { "a" };
+    out.push('<');
+    out.push_str(tag);
+    out.push_str(" class=\"");
+    out.push_str(class);
+    out.push('"');
+    if !url.is_empty() {
+        out.push_str(" href=\"");
         escape_html_into(out, url);
-        out.push_str("\">");
-        escape_html_into(out, label);
-        out.push_str("</a>");
+        out.push('"');
     }
+    out.push('>');
+    escape_html_into(out, label);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 /// A `<ul>` of `class` with one `<li>` per item (written by `item`), or the `empty` note.
@@ -60,7 +62,7 @@ pub(super) fn events_html(events: &[Value]) -> String {
         "link-list",
         "This metric is not computed from tracked events.",
         |out, e| {
-            link_or_code(out, "kp", text(e, "url"), text(e, "name"));
+            link_or(out, "code", "kp", text(e, "url"), text(e, "name"));
             let unique = text(e, "unique");
             if !unique.is_empty() {
                 out.push_str(
@@ -79,23 +81,7 @@ pub(super) fn identifiers_html(identifiers: &[Value]) -> String {
         identifiers,
         "chips",
         "No identifiers are sent with this event.",
-        |out, i| {
-            let (url, label) = (text(i, "url"), text(i, "text"));
-            let tag = if url.is_empty() { "span" } else { "a" };
-            out.push('<');
-            out.push_str(tag);
-            out.push_str(" class=\"chip\"");
-            if !url.is_empty() {
-                out.push_str(" href=\"");
-                escape_html_into(out, url);
-                out.push('"');
-            }
-            out.push('>');
-            escape_html_into(out, label);
-            out.push_str("</");
-            out.push_str(tag);
-            out.push('>');
-        },
+        |out, i| link_or(out, "span", "chip", text(i, "url"), text(i, "text")),
     )
 }
 
@@ -105,7 +91,7 @@ pub(super) fn metrics_html(metrics: &[Value]) -> String {
         metrics,
         "link-list",
         "No metric counts this event yet.",
-        |out, x| link_or_code(out, "kp", text(x, "url"), text(x, "key_path")),
+        |out, x| link_or(out, "code", "kp", text(x, "url"), text(x, "key_path")),
     )
 }
 
